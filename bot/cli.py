@@ -1,0 +1,195 @@
+"""The `migrant-bot` command: run, chat, triage, eval and the editors' content tools."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import time
+from pathlib import Path
+
+from bot.config import Config, MissingSetting
+from bot.content.loader import ContentError, inspect_content, load_content
+from bot.events import Inbound
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "handler"):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.handler(args))
+    except MissingSetting as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except ContentError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="migrant-bot", description=__doc__)
+    commands = parser.add_subparsers()
+    run = commands.add_parser(
+        "run", help="the Telegram bot when BOT_TOKEN is set, else the terminal chat"
+    )
+    run.add_argument(
+        "--webhook", action="store_true", help="serve a webhook instead of long polling"
+    )
+    run.set_defaults(handler=_run)
+    chat = commands.add_parser("chat", help="talk to the bot in the terminal")
+    chat.add_argument("--content", type=Path, default=None)
+    chat.add_argument(
+        "--flow", default=None, help="start this checklist at once (editors' preview)"
+    )
+    chat.add_argument("--lang", default=None, choices=["ru", "ky", "uz", "tg", "en"])
+    chat.add_argument("--memory", action="store_true", help="keep nothing on disk")
+    chat.set_defaults(handler=_chat)
+    triage = commands.add_parser("triage", help="JSON lines in, what the bot understands out")
+    triage.add_argument("--content", type=Path, default=None)
+    triage.set_defaults(handler=_triage)
+    evaluate = commands.add_parser("eval", help="accuracy on the evaluation sets, with a baseline")
+    evaluate.add_argument("--content", type=Path, default=None)
+    evaluate.add_argument("--data", type=Path, default=Path("tests/data"))
+    evaluate.add_argument("--errors", type=int, default=15, help="wrong answers to list per set")
+    evaluate.set_defaults(handler=_eval)
+    _content_commands(commands.add_parser("content", help="editors' tools"))
+    return parser
+
+
+def _content_commands(parser: argparse.ArgumentParser) -> None:
+    tools = parser.add_subparsers()
+    check = tools.add_parser("check", help="validate every content file")
+    check.add_argument("directory", nargs="?", type=Path, default=None)
+    check.add_argument("--quiet", action="store_true", help="errors only")
+    check.set_defaults(handler=_content_check)
+    diagram = tools.add_parser("diagram", help="Mermaid flowchart of a checklist")
+    diagram.add_argument("flow", nargs="?", default=None)
+    diagram.add_argument(
+        "--all", type=Path, default=None, metavar="FOLDER", help="write one .mmd per flow"
+    )
+    diagram.add_argument("--content", type=Path, default=None)
+    diagram.set_defaults(handler=_content_diagram)
+
+
+def _content_dir(args: argparse.Namespace, attribute: str = "content") -> Path:
+    given = getattr(args, attribute, None)
+    return Path(given) if given else Config().content_dir
+
+
+def _content_check(args: argparse.Namespace) -> int:
+    directory = _content_dir(args, "directory")
+    _, problems = inspect_content(directory)
+    shown = [p for p in problems if p.severity == "error" or not args.quiet]
+    for problem in shown:
+        print(f"{directory}/{problem}" if not problem.path.startswith(str(directory)) else problem)
+    errors = sum(1 for p in problems if p.severity == "error")
+    warnings = sum(1 for p in problems if p.severity == "warning")
+    notes = sum(1 for p in problems if p.severity == "note")
+    print(f"{errors} errors, {warnings} warnings, {notes} notes (unverified entries)")
+    return 1 if errors else 0
+
+
+def _content_diagram(args: argparse.Namespace) -> int:
+    from bot.flows.diagram import mermaid
+
+    content = load_content(_content_dir(args))
+    if args.all:
+        args.all.mkdir(parents=True, exist_ok=True)
+        for flow in content.flows.values():
+            (args.all / f"{flow.id}.mmd").write_text(mermaid(flow, "en"), encoding="utf-8")
+            print(args.all / f"{flow.id}.mmd")
+        return 0
+    chosen = content.flows.get(args.flow or "")
+    if chosen is None:
+        print(f"unknown flow '{args.flow}'; known: {', '.join(content.flows)}", file=sys.stderr)
+        return 2
+    print(mermaid(chosen, "en"))
+    return 0
+
+
+def _triage(args: argparse.Namespace) -> int:
+    from bot.understanding import Understanding
+
+    understanding = Understanding(load_content(_content_dir(args)))
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        print(json.dumps(_triage_line(understanding, line), ensure_ascii=False), flush=True)
+    return 0
+
+
+def _triage_line(understanding: object, line: str) -> dict[str, object]:
+    from bot.understanding import Understanding
+
+    assert isinstance(understanding, Understanding)
+    try:
+        message = json.loads(line)
+    except ValueError as exc:
+        return {"error": f"not JSON: {exc}"}
+    if not isinstance(message, dict) or not isinstance(message.get("text"), str):
+        return {"error": "expected an object with a string field 'text'"}
+    lang = message.get("lang")
+    if lang is not None and lang not in ("ru", "ky", "uz", "tg", "en"):
+        return {"error": f"unknown lang {lang!r}: use ru, ky, uz, tg or en"}
+    return understanding.triage(message["text"], lang).as_json()
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from bot.evaluation import run_evaluation
+
+    content = load_content(_content_dir(args))
+    return int(run_evaluation(content, args.data, args.errors, sys.stdout))
+
+
+def _chat(args: argparse.Namespace) -> int:
+    config = Config()
+    content_dir = args.content or config.content_dir
+    return asyncio.run(_chat_async(config, content_dir, args.flow, args.lang, args.memory))
+
+
+async def _chat_async(
+    config: Config, content_dir: Path, flow: str | None, lang: str | None, memory: bool
+) -> int:
+    from bot.console.chat import TerminalChat, input_lines
+    from bot.dialogue import State
+    from bot.service import Conversations
+    from bot.storage import open_storage
+
+    content = load_content(content_dir)
+    storage = await open_storage(config, memory)
+    conversations = Conversations(content, storage, time.time)
+    chat = TerminalChat(conversations, content, config.secret_key.get_secret_value(), sys.stdout)
+    try:
+        if flow:
+            if flow not in content.flows:
+                print(f"unknown flow '{flow}'; known: {', '.join(content.flows)}", file=sys.stderr)
+                return 2
+            await storage.save_state(chat.key, State(lang=lang or "en").to_json(), time.time())
+            await chat.send(_button(f"v1:fs:{flow}"))
+        await chat.run(input_lines(), lang, echo=not sys.stdin.isatty())
+    finally:
+        await storage.close()
+    return 0
+
+
+def _button(data: str) -> Inbound:
+    return Inbound("button", data=data, at=time.time())
+
+
+def _run(args: argparse.Namespace) -> int:
+    config = Config()
+    if config.bot_token is None:
+        print("BOT_TOKEN is not set: starting the terminal chat (Ctrl-D or /quit to leave).")
+        return asyncio.run(_chat_async(config, config.content_dir, None, None, False))
+    from bot.telegram.app import run_telegram
+
+    return int(run_telegram(config, webhook=args.webhook))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,117 @@
+"""Finds signs of danger in a message and says which category fired and on which words."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from bot.content.models import RiskFile
+from bot.risk.patterns import Message, Pattern, StemMatcher, find, parse_pattern
+from bot.text.normalize import clean, fold, words
+
+HUMAN_REQUEST = "human_request"
+
+
+@dataclass(frozen=True)
+class RiskMatch:
+    """One category that fired: the editors' pattern and the user's words that matched it."""
+
+    category: str
+    pattern: str
+    phrase: str
+
+
+@dataclass(frozen=True)
+class RiskVerdict:
+    """What the detector saw in one message."""
+
+    matches: tuple[RiskMatch, ...] = ()
+    human_request: bool = False
+
+    @property
+    def categories(self) -> list[str]:
+        return list(dict.fromkeys(match.category for match in self.matches))
+
+    @property
+    def is_risk(self) -> bool:
+        return bool(self.matches)
+
+    @property
+    def needs_human(self) -> bool:
+        return self.is_risk or self.human_request
+
+
+@dataclass(frozen=True)
+class _Rule:
+    category: str
+    patterns: tuple[Pattern, ...]
+    guards: tuple[Pattern, ...]
+
+
+class RiskDetector:
+    """Pattern rules per category, compiled once per content snapshot."""
+
+    def __init__(self, rules: list[_Rule], negations: frozenset[str]) -> None:
+        self.rules = rules
+        self.negations = negations
+        stems = {
+            stem
+            for rule in rules
+            for pattern in (*rule.patterns, *rule.guards)
+            for group in pattern.groups
+            for alternative in group
+            for stem in alternative
+        }
+        self.matcher = StemMatcher.build(stems)
+
+    @classmethod
+    def from_content(cls, risk: RiskFile) -> RiskDetector:
+        rules = [_rule(HUMAN_REQUEST, risk.human_request, {})]
+        rules += [_rule(c.id, c.patterns, c.unless) for c in risk.categories]
+        negations = frozenset(fold(clean(word)) for word in risk.negations)
+        return cls(rules, negations)
+
+    def detect(self, text: str) -> RiskVerdict:
+        """Every category whose pattern fires and whose guards stay silent."""
+        pairs = words(text)
+        if not pairs:
+            return RiskVerdict()
+        message = self._message([folded for _, folded in pairs])
+        matches: list[RiskMatch] = []
+        human = False
+        for rule in self.rules:
+            fired = self._fire(rule, message, [typed for typed, _ in pairs])
+            if fired is None:
+                continue
+            if rule.category == HUMAN_REQUEST:
+                human = True
+            else:
+                matches.append(fired)
+        return RiskVerdict(tuple(matches), human)
+
+    def _message(self, folded: list[str]) -> Message:
+        matched = [self.matcher.stems_of(word) for word in folded]
+        after_negation = [i > 0 and folded[i - 1] in self.negations for i in range(len(folded))]
+        return Message(matched, after_negation, self.negations)
+
+    @staticmethod
+    def _fire(rule: _Rule, message: Message, typed: list[str]) -> RiskMatch | None:
+        for pattern in rule.patterns:
+            positions = find(pattern, message)
+            if positions is None:
+                continue
+            if any(find(guard, message) is not None for guard in rule.guards):
+                return None
+            phrase = " ".join(typed[pos] for pos in positions)
+            return RiskMatch(rule.category, pattern.source, phrase)
+        return None
+
+
+def _rule(
+    category: str, patterns: Mapping[str, Iterable[str]], guards: Mapping[str, Iterable[str]]
+) -> _Rule:
+    return _Rule(
+        category,
+        tuple(parse_pattern(p) for texts in patterns.values() for p in texts),
+        tuple(parse_pattern(p) for texts in guards.values() for p in texts),
+    )

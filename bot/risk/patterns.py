@@ -1,0 +1,154 @@
+"""The editors' pattern language ("паспорт|документ + забрал|не отда") compiled for fast matching.
+
+A pattern is groups joined by " + "; a group is alternatives joined by "|"; an alternative is
+words that must stand next to each other. Each word is a stem (prefix) in any script; words of
+three letters or fewer, or ending in "!", must be whole words; stems of five letters or more
+also match with one typo. All groups must fall within `WINDOW` words of each other.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from bot.text.normalize import clean, fold
+
+WINDOW = 12
+FUZZY_MIN = 5
+
+
+@dataclass(frozen=True)
+class Stem:
+    text: str
+    whole: bool
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """One compiled pattern, remembering its source text to explain a verdict."""
+
+    source: str
+    groups: tuple[tuple[tuple[Stem, ...], ...], ...]
+
+
+def parse_pattern(source: str) -> Pattern:
+    """Compile the editors' syntax; empty parts are ignored."""
+    groups = []
+    for group_text in source.split("+"):
+        alternatives = []
+        for alternative in group_text.split("|"):
+            stems = tuple(_stem(word) for word in alternative.split() if _stem(word).text)
+            if stems:
+                alternatives.append(stems)
+        if alternatives:
+            groups.append(tuple(alternatives))
+    return Pattern(source, tuple(groups))
+
+
+def _stem(word: str) -> Stem:
+    whole = word.endswith("!")
+    folded = fold(clean(word.rstrip("!")))
+    return Stem(folded.replace(" ", ""), whole or len(folded) <= 3)
+
+
+def _deletions(text: str) -> set[str]:
+    return {text[:i] + text[i + 1 :] for i in range(len(text))}
+
+
+@dataclass
+class StemMatcher:
+    """Finds which stems a message word matches: exact prefix, whole word, or one typo away."""
+
+    prefixes: set[str] = field(default_factory=set)
+    wholes: set[str] = field(default_factory=set)
+    typo_keys: dict[str, set[str]] = field(default_factory=dict)
+    lengths: set[int] = field(default_factory=set)
+    _cache: dict[str, frozenset[Stem]] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, stems: Iterable[Stem]) -> StemMatcher:
+        matcher = cls()
+        typo_keys: dict[str, set[str]] = defaultdict(set)
+        for stem in stems:
+            if stem.whole:
+                matcher.wholes.add(stem.text)
+                continue
+            matcher.prefixes.add(stem.text)
+            if len(stem.text) >= FUZZY_MIN:
+                matcher.lengths.add(len(stem.text))
+                for key in _deletions(stem.text) | {stem.text}:
+                    typo_keys[key].add(stem.text)
+        matcher.typo_keys = dict(typo_keys)
+        return matcher
+
+    def stems_of(self, word: str) -> frozenset[Stem]:
+        """Every stem this message word satisfies (cached: words repeat across messages)."""
+        cached = self._cache.get(word)
+        if cached is None:
+            cached = frozenset(self._compute(word))
+            if len(self._cache) > 200_000:
+                self._cache.clear()
+            self._cache[word] = cached
+        return cached
+
+    def _compute(self, word: str) -> set[Stem]:
+        found = {Stem(word, True)} if word in self.wholes else set()
+        for end in range(1, len(word) + 1):
+            if word[:end] in self.prefixes:
+                found.add(Stem(word[:end], False))
+        for length in self.lengths:
+            for end in (length - 1, length, length + 1):
+                if FUZZY_MIN - 1 <= end <= len(word):
+                    found.update(self._typos(word[:end]))
+        return found
+
+    def _typos(self, head: str) -> set[Stem]:
+        found: set[Stem] = set()
+        for key in _deletions(head) | {head}:
+            for stem in self.typo_keys.get(key, ()):
+                found.add(Stem(stem, False))
+        return found
+
+
+@dataclass(frozen=True)
+class Message:
+    """A message as the pattern matcher sees it: matched stems per word, negations before each."""
+
+    matched: Sequence[frozenset[Stem]]
+    after_negation: Sequence[bool]
+    negations: frozenset[str]
+
+
+def occurrences(alternative: Sequence[Stem], message: Message) -> list[int]:
+    """Start positions where the alternative's words stand in a row, not right after a negation."""
+    span = len(alternative)
+    negatable = alternative[0].text not in message.negations
+    starts = []
+    for start in range(len(message.matched) - span + 1):
+        if negatable and message.after_negation[start]:
+            continue
+        if all(alternative[k] in message.matched[start + k] for k in range(span)):
+            starts.append(start)
+    return starts
+
+
+def find(pattern: Pattern, message: Message) -> list[int] | None:
+    """Word positions that fired, every group within the window, or None."""
+    per_group: list[list[tuple[int, int]]] = []
+    for group in pattern.groups:
+        spots = [(pos, len(alt)) for alt in group for pos in occurrences(alt, message)]
+        if not spots:
+            return None
+        per_group.append(spots)
+    for anchor in sorted(pos for spots in per_group for pos, _ in spots):
+        chosen = [_first_in_window(spots, anchor) for spots in per_group]
+        if all(chosen):
+            return sorted(
+                {pos + k for spot in chosen if spot for pos, span in [spot] for k in range(span)}
+            )
+    return None
+
+
+def _first_in_window(spots: list[tuple[int, int]], anchor: int) -> tuple[int, int] | None:
+    return next((spot for spot in spots if anchor <= spot[0] <= anchor + WINDOW), None)

@@ -1,0 +1,104 @@
+"""In-process storage for tests and the terminal chat: same contract, nothing on disk."""
+
+from __future__ import annotations
+
+from bot.storage.base import Case, CounterRow, MessagePair, NewCase
+
+ACTIVE = ("waiting", "claimed")
+
+
+class MemoryStorage:
+    def __init__(self) -> None:
+        self.states: dict[str, tuple[str, float]] = {}
+        self.cases: dict[int, Case] = {}
+        self.pairs: list[MessagePair] = []
+        self.counts: dict[tuple[str, str, str], int] = {}
+
+    async def load_state(self, user_key: str) -> str | None:
+        stored = self.states.get(user_key)
+        return stored[0] if stored else None
+
+    async def save_state(self, user_key: str, state: str, at: float) -> None:
+        self.states[user_key] = (state, at)
+
+    async def open_case(self, new: NewCase) -> Case:
+        case = Case(
+            id=len(self.cases) + 1,
+            user_key=new.user_key,
+            code=new.code,
+            lang=new.lang,
+            reason=new.reason,
+            categories=new.categories,
+            opened_at=new.opened_at,
+        )
+        self.cases[case.id] = case
+        return case
+
+    async def active_case(self, user_key: str) -> Case | None:
+        found = [c for c in self.cases.values() if c.user_key == user_key and c.status in ACTIVE]
+        return found[-1] if found else None
+
+    async def case_by_id(self, case_id: int) -> Case | None:
+        return self.cases.get(case_id)
+
+    async def case_by_thread(self, thread_id: int) -> Case | None:
+        found = [c for c in self.cases.values() if c.thread_id == thread_id]
+        return found[-1] if found else None
+
+    async def update_case(self, case: Case) -> None:
+        self.cases[case.id] = case
+
+    async def add_pair(self, pair: MessagePair) -> None:
+        self.pairs.append(pair)
+
+    async def pair_for_user_message(
+        self, case_id: int, user_message_id: int
+    ) -> MessagePair | None:
+        return next(
+            (
+                p
+                for p in self.pairs
+                if p.case_id == case_id and p.user_message_id == user_message_id
+            ),
+            None,
+        )
+
+    async def pair_for_operator_message(self, operator_message_id: int) -> MessagePair | None:
+        return next((p for p in self.pairs if p.operator_message_id == operator_message_id), None)
+
+    async def count(self, day: str, name: str, label: str = "", by: int = 1) -> None:
+        key = (day, name, label)
+        self.counts[key] = self.counts.get(key, 0) + by
+
+    async def counters(self, first_day: str, last_day: str) -> list[CounterRow]:
+        rows = [
+            CounterRow(d, n, lb, v)
+            for (d, n, lb), v in self.counts.items()
+            if first_day <= d <= last_day
+        ]
+        return sorted(rows, key=lambda row: (row.day, row.name, row.label))
+
+    async def forget_user(self, user_key: str) -> None:
+        self.states.pop(user_key, None)
+        case_ids = {c.id for c in self.cases.values() if c.user_key == user_key}
+        self.pairs = [p for p in self.pairs if p.case_id not in case_ids]
+        for case_id in case_ids:
+            del self.cases[case_id]
+
+    async def purge_before(self, cutoff: float) -> int:
+        old_states = [k for k, (_, at) in self.states.items() if at < cutoff]
+        for key in old_states:
+            del self.states[key]
+        old_cases = {
+            c.id
+            for c in self.cases.values()
+            if c.status == "closed" and (c.closed_at or 0) < cutoff
+        }
+        old_pairs = [p for p in self.pairs if p.case_id in old_cases or p.created_at < cutoff]
+        self.pairs = [p for p in self.pairs if p not in old_pairs]
+        for case_id in old_cases:
+            del self.cases[case_id]
+        return len(old_states) + len(old_cases) + len(old_pairs)
+
+    async def close(self) -> None:
+        return None

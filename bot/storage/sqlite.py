@@ -1,0 +1,218 @@
+"""SQLite storage (aiosqlite, WAL): the default for one machine, safe against a crash mid-write."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from bot.storage.base import Case, CounterRow, MessagePair, NewCase
+
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE states (
+        user_key TEXT PRIMARY KEY,
+        state TEXT NOT NULL,
+        updated_at REAL NOT NULL
+    );
+    CREATE INDEX states_updated ON states(updated_at);
+    CREATE TABLE cases (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        user_key TEXT NOT NULL,
+        code TEXT NOT NULL,
+        lang TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        categories TEXT NOT NULL DEFAULT '[]',
+        status TEXT NOT NULL DEFAULT 'waiting',
+        opened_at REAL NOT NULL,
+        claimed_at REAL,
+        closed_at REAL,
+        thread_id INTEGER
+    );
+    CREATE INDEX cases_user ON cases(user_key, status);
+    CREATE INDEX cases_thread ON cases(thread_id);
+    CREATE TABLE message_pairs (
+        case_id INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+        user_message_id INTEGER NOT NULL,
+        operator_message_id INTEGER NOT NULL,
+        created_at REAL NOT NULL
+    );
+    CREATE INDEX pairs_user ON message_pairs(case_id, user_message_id);
+    CREATE INDEX pairs_operator ON message_pairs(operator_message_id);
+    CREATE TABLE counters (
+        day TEXT NOT NULL,
+        name TEXT NOT NULL,
+        label TEXT NOT NULL DEFAULT '',
+        value INTEGER NOT NULL,
+        PRIMARY KEY (day, name, label)
+    );
+    """,
+)
+
+CASE_COLUMNS = (
+    "id, user_key, code, lang, reason, categories, status, opened_at, claimed_at, closed_at, "
+    "thread_id"
+)
+
+
+class SqliteStorage:
+    """One connection, WAL journal, schema upgraded by version number on open."""
+
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        self.db = connection
+
+    @classmethod
+    async def open(cls, path: Path | str) -> SqliteStorage:
+        if str(path) != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        connection = await aiosqlite.connect(str(path))
+        await connection.execute("PRAGMA journal_mode=WAL")
+        await connection.execute("PRAGMA synchronous=NORMAL")
+        await connection.execute("PRAGMA foreign_keys=ON")
+        storage = cls(connection)
+        await storage.migrate()
+        return storage
+
+    async def migrate(self) -> None:
+        """Apply every migration newer than the file's `user_version`, each in one transaction."""
+        async with self.db.execute("PRAGMA user_version") as cursor:
+            row = await cursor.fetchone()
+        current = int(row[0]) if row else 0
+        for version, script in enumerate(MIGRATIONS[current:], start=current + 1):
+            await self.db.executescript(
+                f"BEGIN;\n{script}\nPRAGMA user_version={version};\nCOMMIT;"
+            )
+
+    async def _one(self, sql: str, params: tuple[Any, ...]) -> Any:
+        async with self.db.execute(sql, params) as cursor:
+            return await cursor.fetchone()
+
+    async def _write(self, sql: str, params: tuple[Any, ...]) -> None:
+        await self.db.execute(sql, params)
+        await self.db.commit()
+
+    async def load_state(self, user_key: str) -> str | None:
+        row = await self._one("SELECT state FROM states WHERE user_key = ?", (user_key,))
+        return str(row[0]) if row else None
+
+    async def save_state(self, user_key: str, state: str, at: float) -> None:
+        sql = (
+            "INSERT INTO states(user_key, state, updated_at) VALUES (?, ?, ?) "
+            "ON CONFLICT(user_key) DO UPDATE SET state = excluded.state, "
+            "updated_at = excluded.updated_at"
+        )
+        await self._write(sql, (user_key, state, at))
+
+    async def open_case(self, new: NewCase) -> Case:
+        sql = (
+            "INSERT INTO cases(user_key, code, lang, reason, categories, opened_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)"
+        )
+        params = (
+            new.user_key,
+            new.code,
+            new.lang,
+            new.reason,
+            json.dumps(list(new.categories)),
+            new.opened_at,
+        )
+        cursor = await self.db.execute(sql, params)
+        await self.db.commit()
+        case = await self.case_by_id(int(cursor.lastrowid or 0))
+        assert case is not None
+        return case
+
+    async def _case(self, where: str, params: tuple[Any, ...]) -> Case | None:
+        row = await self._one(
+            f"SELECT {CASE_COLUMNS} FROM cases WHERE {where} ORDER BY id DESC LIMIT 1", params
+        )
+        return _case_from_row(row) if row else None
+
+    async def active_case(self, user_key: str) -> Case | None:
+        return await self._case("user_key = ? AND status IN ('waiting', 'claimed')", (user_key,))
+
+    async def case_by_id(self, case_id: int) -> Case | None:
+        return await self._case("id = ?", (case_id,))
+
+    async def case_by_thread(self, thread_id: int) -> Case | None:
+        return await self._case("thread_id = ?", (thread_id,))
+
+    async def update_case(self, case: Case) -> None:
+        sql = (
+            "UPDATE cases SET status = ?, categories = ?, claimed_at = ?, closed_at = ?, "
+            "thread_id = ? WHERE id = ?"
+        )
+        params = (
+            case.status,
+            json.dumps(list(case.categories)),
+            case.claimed_at,
+            case.closed_at,
+            case.thread_id,
+            case.id,
+        )
+        await self._write(sql, params)
+
+    async def add_pair(self, pair: MessagePair) -> None:
+        sql = (
+            "INSERT INTO message_pairs(case_id, user_message_id, operator_message_id, created_at) "
+            "VALUES (?, ?, ?, ?)"
+        )
+        await self._write(
+            sql, (pair.case_id, pair.user_message_id, pair.operator_message_id, pair.created_at)
+        )
+
+    async def pair_for_user_message(
+        self, case_id: int, user_message_id: int
+    ) -> MessagePair | None:
+        sql = "SELECT * FROM message_pairs WHERE case_id = ? AND user_message_id = ? LIMIT 1"
+        row = await self._one(sql, (case_id, user_message_id))
+        return MessagePair(*row) if row else None
+
+    async def pair_for_operator_message(self, operator_message_id: int) -> MessagePair | None:
+        sql = "SELECT * FROM message_pairs WHERE operator_message_id = ? LIMIT 1"
+        row = await self._one(sql, (operator_message_id,))
+        return MessagePair(*row) if row else None
+
+    async def count(self, day: str, name: str, label: str = "", by: int = 1) -> None:
+        sql = (
+            "INSERT INTO counters(day, name, label, value) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(day, name, label) DO UPDATE SET value = value + excluded.value"
+        )
+        await self._write(sql, (day, name, label, by))
+
+    async def counters(self, first_day: str, last_day: str) -> list[CounterRow]:
+        sql = (
+            "SELECT day, name, label, value FROM counters WHERE day BETWEEN ? AND ? "
+            "ORDER BY day, name, label"
+        )
+        async with self.db.execute(sql, (first_day, last_day)) as cursor:
+            return [CounterRow(*row) for row in await cursor.fetchall()]
+
+    async def forget_user(self, user_key: str) -> None:
+        await self.db.execute("DELETE FROM states WHERE user_key = ?", (user_key,))
+        await self.db.execute("DELETE FROM cases WHERE user_key = ?", (user_key,))
+        await self.db.commit()
+
+    async def purge_before(self, cutoff: float) -> int:
+        """Retention: old state, old message pairs and long-closed cases go; counters stay."""
+        removed = 0
+        for sql in (
+            "DELETE FROM states WHERE updated_at < ?",
+            "DELETE FROM message_pairs WHERE created_at < ?",
+            "DELETE FROM cases WHERE status = 'closed' AND closed_at < ?",
+        ):
+            cursor = await self.db.execute(sql, (cutoff,))
+            removed += cursor.rowcount
+        await self.db.commit()
+        return removed
+
+    async def close(self) -> None:
+        await self.db.close()
+
+
+def _case_from_row(row: Any) -> Case:
+    values = list(row)
+    values[5] = tuple(json.loads(values[5]))
+    return Case(*values)
