@@ -156,8 +156,8 @@ async def _chat_async(
     config: Config, content_dir: Path, flow: str | None, lang: str | None, memory: bool
 ) -> int:
     from bot.console.chat import TerminalChat, input_lines
-    from bot.dialogue import State
     from bot.service import Conversations
+    from bot.state import State
     from bot.storage import open_storage
 
     content = load_content(content_dir)

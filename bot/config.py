@@ -26,6 +26,7 @@ class Config(BaseSettings):
     database_url: str = ""
     handoff_sla_minutes: int = 10
     operator_hours: str = ""
+    operator_lang: str = "ru"
     retention_days: int = 30
     webhook_url: str = ""
     webhook_secret: SecretStr | None = None

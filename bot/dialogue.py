@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
 from bot import directory
@@ -21,39 +20,13 @@ from bot.events import (
 )
 from bot.flows import conversation
 from bot.flows.conversation import FlowTurn
+from bot.handoff import notices
 from bot.menu import human_button, language_buttons, main_menu, menu_button, topic_button
+from bot.state import Result, State
 from bot.text.language import LANGS
 from bot.understanding import Triage, Understanding
 
 TEXT_LIMIT = 4096
-
-
-@dataclass(frozen=True)
-class State:
-    """Everything the bot remembers about one conversation; JSON so any storage can keep it."""
-
-    lang: str | None = None
-    flow: dict[str, Any] | None = None
-    case: dict[str, Any] | None = None
-    seen_at: float = 0.0
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":"))
-
-    @classmethod
-    def from_json(cls, raw: str | None) -> State:
-        """Unknown or broken stored state starts a fresh conversation instead of failing."""
-        if not raw:
-            return cls()
-        try:
-            data = json.loads(raw)
-            return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
-        except (ValueError, TypeError):
-            return cls()
-
-
-Result = tuple[State, list[Event]]
 
 
 class Dialogue:
@@ -71,6 +44,8 @@ class Dialogue:
             return self._button(state, inbound)
         if inbound.kind == "media":
             return self._media(state, inbound)
+        if inbound.kind == "system":
+            return notices.handle(self.content, state, inbound.command)
         return self._text(state, inbound)
 
     def lang_of(self, state: State, inbound: Inbound) -> str:
@@ -140,6 +115,7 @@ class Dialogue:
             ),
             "s": self._services,
             "forget": lambda state, lang, args: self._forget(lang),
+            "r": lambda state, lang, args: notices.feedback(self.content, state, _arg(args, 0)),
             "fs": self._flow_start,
             "f": self._flow_answer,
             "fb": lambda state, lang, args: self._flow_control(state, lang, args, "back"),
@@ -253,14 +229,14 @@ class Dialogue:
 
     def _media(self, state: State, inbound: Inbound) -> Result:
         lang = self.lang_of(state, inbound)
-        if state.case:
+        if state.case and not state.extra.get("banned"):
             return state, [RelayToOperator(media=inbound.media)]
         buttons = (human_button(self.content, lang), menu_button(self.content, lang))
         return state, [Ask(self.content.text("media_text_only", lang), buttons)]
 
     def _text(self, state: State, inbound: Inbound) -> Result:
         text = inbound.text[:TEXT_LIMIT]
-        if state.case:
+        if state.case and not state.extra.get("banned"):
             return state, [RelayToOperator(text=text)]
         triage = self.understanding.triage(text, state.lang)
         lang = state.lang or triage.lang
@@ -298,6 +274,8 @@ class Dialogue:
         lang = lang or case.lang
         if state.case:
             return state, [Say(self.content.text("handoff_already_open", lang))]
+        if state.extra.get("banned"):
+            return state, [main_menu(self.content, lang, "faq_no_match")]
         if state.flow and not case.summary:
             flow = self.content.flows.get(str(state.flow.get("flow")))
             if flow is not None:

@@ -67,7 +67,9 @@ def bot_system(content: Content) -> Callable[[str, str | None], Guess]:
 
     def guess(text: str, lang: str | None) -> Guess:
         triage = understanding.triage(text, lang)
-        ranked = tuple(t for t in (triage.match.topic_id, *(t for t, _ in triage.match.runners_up)) if t)
+        ranked = tuple(
+            t for t in (triage.match.topic_id, *(t for t, _ in triage.match.runners_up)) if t
+        )
         return Guess(ranked, triage.faq_id, triage.risk.needs_human)
 
     return guess
@@ -121,7 +123,9 @@ def evaluate(system: Callable[[str, str | None], Guess], data_dir: Path) -> Repo
             metric = "human_request_recall"
         report.add(metric, row["lang"], guess.alarm)
         if guess.alarm != row["risk"]:
-            report.misses["risk"].append(f"expected risk={row['risk']} {row['categories']}: {row['text']}")
+            report.misses["risk"].append(
+                f"expected risk={row['risk']} {row['categories']}: {row['text']}"
+            )
     return report
 
 
@@ -140,7 +144,8 @@ def render(ours: Report, baseline: Report, out: TextIO, errors: int) -> None:
     out.write("|---|---|---|---|" + "---|" * len(LANGS) + "\n")
     for key, title, target in METRICS:
         per_lang = " | ".join(_pct(ours.rate(key, lang)) for lang in LANGS)
-        out.write(f"| {title} | {_pct(ours.rate(key))} | {_pct(baseline.rate(key))} | {target} | {per_lang} |\n")
+        overall = f"{_pct(ours.rate(key))} | {_pct(baseline.rate(key))}"
+        out.write(f"| {title} | {overall} | {target} | {per_lang} |\n")
     counts = {key: ours.metrics[key].get(ALL, Tally()).total for key, _, _ in METRICS}
     out.write(f"\nmessages: {json.dumps(counts)}\n")
     for name, misses in ours.misses.items():

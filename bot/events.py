@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-InboundKind = Literal["text", "button", "command", "media"]
+InboundKind = Literal["text", "button", "command", "media", "system"]
 
 
 @dataclass(frozen=True)
 class Inbound:
-    """One user action, already stripped of anything Telegram-specific."""
+    """One user action (or a system notice about their case), stripped of anything Telegram."""
 
     kind: InboundKind
     text: str = ""

@@ -9,9 +9,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.content.loader import Content
-from bot.dialogue import Dialogue, State
+from bot.dialogue import Dialogue
 from bot.events import CountEvent, Event, Forget, Inbound, OpenCase
 from bot.identity import case_code
+from bot.state import State
 from bot.storage.base import Case, NewCase, Storage
 
 Clock = Callable[[], float]

@@ -9,9 +9,9 @@ from bot.faq.matcher import FaqIndex, FaqMatch, Phrasing
 from bot.risk.detector import RiskDetector, RiskVerdict
 from bot.text.language import LANGS, LanguageGuesser
 
-ANSWER_SCORE = 55.0
-SUGGEST_SCORE = 38.0
-CLEAR_MARGIN = 12.0
+ANSWER_SCORE = 38.0
+SUGGEST_SCORE = 28.0
+CLEAR_MARGIN = 8.0
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,19 @@ from bot.content.loader import ContentError, ContentHolder, inspect_content, loa
 
 def t(text: str) -> str:
     """A text in all five languages, in YAML flow style."""
-    return "{" + ", ".join(f"{lang}: '{text} {lang}'" for lang in ("ru", "ky", "uz", "tg", "en")) + "}"
+    return (
+        "{"
+        + ", ".join(f"{lang}: '{text} {lang}'" for lang in ("ru", "ky", "uz", "tg", "en"))
+        + "}"
+    )
 
 
 def phrasings(text: str) -> str:
-    return "{" + ", ".join(f"{lang}: ['{text} {lang}']" for lang in ("ru", "ky", "uz", "tg", "en")) + "}"
+    return (
+        "{"
+        + ", ".join(f"{lang}: ['{text} {lang}']" for lang in ("ru", "ky", "uz", "tg", "en"))
+        + "}"
+    )
 
 
 FILES = {
@@ -177,8 +185,18 @@ def test_flow_unreachable_step(folder: Path) -> None:
 
 
 def test_flow_cycle_without_exit(folder: Path) -> None:
-    edit(folder, "flows/tiny.yaml", "    info: {ru: 'Last ru'", "    next: middle\n    info: {ru: 'Last ru'")
-    edit(folder, "flows/tiny.yaml", "    info: {ru: 'Middle ru'", "    next: last\n    info: {ru: 'Middle ru'")
+    edit(
+        folder,
+        "flows/tiny.yaml",
+        "    info: {ru: 'Last ru'",
+        "    next: middle\n    info: {ru: 'Last ru'",
+    )
+    edit(
+        folder,
+        "flows/tiny.yaml",
+        "    info: {ru: 'Middle ru'",
+        "    next: last\n    info: {ru: 'Middle ru'",
+    )
     found = errors_of(folder)
     assert any("cycle with no way to the end" in f for f in found), found
 
@@ -189,7 +207,12 @@ def test_flow_missing_translation(folder: Path) -> None:
 
 
 def test_flow_callback_over_64_bytes(folder: Path) -> None:
-    edit(folder, "flows/tiny.yaml", "      - id: no\n", "      - id: a-very-long-option-name-indeed-x\n")
+    edit(
+        folder,
+        "flows/tiny.yaml",
+        "      - id: no\n",
+        "      - id: a-very-long-option-name-indeed-x\n",
+    )
     edit(folder, "flows/tiny.yaml", "  - id: first\n", "  - id: a-rather-long-step-name\n")
     assert errors_of(folder) == [
         "flows/tiny.yaml:13: button data for option 'a-very-long-option-name-indeed-x'"

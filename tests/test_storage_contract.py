@@ -99,3 +99,16 @@ async def test_sqlite_reopens_with_data_and_schema_version(tmp_path: Path) -> No
         row = await cursor.fetchone()
     assert row is not None and row[0] >= 1
     await second.close()
+
+
+async def test_addresses_and_waiting_cases(storage: Storage) -> None:
+    await storage.save_address("u1", "sealed-1", 1.0)
+    await storage.save_address("u1", "sealed-2", 2.0)
+    assert await storage.load_address("u1") == "sealed-2"
+    first = await storage.open_case(NewCase("u1", "#DDDD", "ru", "risk", (), 1.0))
+    second = await storage.open_case(NewCase("u2", "#EEEE", "ru", "risk", (), 2.0))
+    await storage.update_case(replace(second, status="claimed", escalated_at=3.0))
+    assert await storage.waiting_cases() == [first]
+    assert (await storage.case_by_id(second.id)).escalated_at == 3.0  # type: ignore[union-attr]
+    await storage.forget_user("u1")
+    assert await storage.load_address("u1") is None

@@ -10,7 +10,18 @@ from ruamel.yaml import YAML
 
 from bot.console.chat import to_inbound
 from bot.content.loader import Content
-from bot.events import Ask, Button, CountEvent, Event, Forget, OpenCase, RelayToOperator, Say, ShowMenu
+from bot.events import (
+    Ask,
+    Button,
+    CountEvent,
+    Event,
+    Forget,
+    Inbound,
+    OpenCase,
+    RelayToOperator,
+    Say,
+    ShowMenu,
+)
 from bot.service import Conversations
 from bot.storage import MemoryStorage
 
@@ -37,7 +48,8 @@ def describe(event: Event) -> str:
 
 
 def matches(expected: dict[str, Any], event: Event) -> bool:
-    if expected["type"] != event_type(event) and not (expected["type"] == "ask" and isinstance(event, Ask)):
+    kind = expected["type"]
+    if kind != event_type(event) and not (kind == "ask" and isinstance(event, Ask)):
         return False
     text = (getattr(event, "text", "") or "").casefold()
     if any(part.casefold() not in text for part in _as_list(expected.get("text"))):
@@ -78,7 +90,7 @@ class TranscriptRun:
         self.clock += 5
         inbound = to_inbound(line, self.buttons, lang)
         if line.startswith("press:"):
-            inbound = to_inbound("", [], lang).__class__("button", data=line.removeprefix("press:"))
+            inbound = Inbound("button", data=line.removeprefix("press:"), lang_hint=lang)
         outcome = await self.conversations.handle("transcript-user", inbound)
         offered = [b for e in outcome.events for b in getattr(e, "buttons", ())]
         if offered:

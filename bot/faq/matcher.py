@@ -12,9 +12,11 @@ from rapidfuzz import fuzz
 from bot.text.normalize import skeleton
 
 STEM = 5
-TOKEN_SIMILARITY = 74.0
+TOKEN_SIMILARITY = 80.0
 COMMON_SHARE = 0.08
 RESCORE = 12
+PHRASING_SHARE = 0.6
+STRONG_EVIDENCE = 6.0
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,7 @@ class FaqIndex:
 
     entries: list[_Entry] = field(default_factory=list)
     postings: dict[str, list[int]] = field(default_factory=dict)
+    topic_postings: dict[str, tuple[str, ...]] = field(default_factory=dict)
     idf: dict[str, float] = field(default_factory=dict)
     stems: dict[str, set[str]] = field(default_factory=dict)
     _word_cache: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
@@ -65,9 +68,14 @@ class FaqIndex:
                 for word in words:
                     postings[word].append(len(raw))
                 raw.append((phrasing.topic_id, words, skeleton(phrasing.text)))
-        total = max(len(raw), 1)
         index.postings = dict(postings)
-        index.idf = {w: math.log(1 + total / len(p)) for w, p in postings.items()}
+        topics_of: dict[str, set[str]] = defaultdict(set)
+        for topic_id, words, _ in raw:
+            for word in words:
+                topics_of[word].add(topic_id)
+        index.topic_postings = {w: tuple(sorted(t)) for w, t in topics_of.items()}
+        total = max(len({topic_id for topic_id, _, _ in raw}), 1)
+        index.idf = {w: math.log(1 + total / len(t)) for w, t in topics_of.items()}
         for topic_id, words, text in raw:
             mass = sum(index.idf[w] for w in words)
             index.entries.append(_Entry(topic_id, words, mass, text))
@@ -100,7 +108,7 @@ class FaqIndex:
         words = list(dict.fromkeys(query.split()))
         if not words or not self.entries:
             return FaqMatch(None, 0.0)
-        gains, query_mass = self._gather(words)
+        gains, topic_gains, query_mass = self._gather(words)
         if not gains:
             return FaqMatch(None, 0.0)
         shortlist = sorted(gains, key=lambda i: -gains[i])[:RESCORE]
@@ -110,12 +118,18 @@ class FaqIndex:
             score = self._score(entry, gains[entry_index], query_mass, query)
             if score > best.get(entry.topic_id, -1.0):
                 best[entry.topic_id] = score
+        for topic_id, score in best.items():
+            evidence = topic_gains.get(topic_id, 0.0)
+            topic_cover = min(evidence / query_mass, 1.0) if query_mass else 0.0
+            blended = PHRASING_SHARE * score + (1 - PHRASING_SHARE) * 100.0 * topic_cover
+            best[topic_id] = blended * min(1.0, evidence / STRONG_EVIDENCE)
         ranked = sorted(best.items(), key=lambda item: -item[1])
         top_id, top_score = ranked[0]
         return FaqMatch(top_id, round(top_score, 1), tuple(ranked[1:limit]))
 
-    def _gather(self, words: list[str]) -> tuple[dict[int, float], float]:
+    def _gather(self, words: list[str]) -> tuple[dict[int, float], dict[str, float], float]:
         gains: dict[int, float] = defaultdict(float)
+        topic_gains: dict[str, float] = defaultdict(float)
         query_mass = 0.0
         common = max(len(self.entries) * COMMON_SHARE, 50)
         for word in words:
@@ -132,7 +146,15 @@ class FaqIndex:
                         seen[entry_index] = gain
             for entry_index, gain in seen.items():
                 gains[entry_index] += gain
-        return gains, query_mass
+            best_in_topic: dict[str, float] = {}
+            for candidate, similarity in similar:
+                gain = similarity * self.idf[candidate]
+                for topic_id in self.topic_postings[candidate]:
+                    if gain > best_in_topic.get(topic_id, 0.0):
+                        best_in_topic[topic_id] = gain
+            for topic_id, gain in best_in_topic.items():
+                topic_gains[topic_id] += gain
+        return gains, topic_gains, query_mass
 
     def _unknown_idf(self, word: str) -> float:
         """Unknown long words weigh on the query a little, digits and short words barely."""

@@ -2,55 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Protocol
 
+from bot.handoff.model import Case, CounterRow, MessagePair, NewCase
 
-@dataclass(frozen=True)
-class Case:
-    """A conversation handed to operators; `code` is the only name operators ever see."""
-
-    id: int
-    user_key: str
-    code: str
-    lang: str
-    reason: str
-    categories: tuple[str, ...] = ()
-    status: str = "waiting"
-    opened_at: float = 0.0
-    claimed_at: float | None = None
-    closed_at: float | None = None
-    thread_id: int | None = None
-
-
-@dataclass(frozen=True)
-class MessagePair:
-    """A user-side message and its copy on the operators' side, so replies and edits follow."""
-
-    case_id: int
-    user_message_id: int
-    operator_message_id: int
-    created_at: float = 0.0
-
-
-@dataclass(frozen=True)
-class CounterRow:
-    """An anonymous daily counter for donor reports: no user key, ever."""
-
-    day: str
-    name: str
-    label: str
-    value: int
-
-
-@dataclass(frozen=True)
-class NewCase:
-    user_key: str
-    code: str
-    lang: str
-    reason: str
-    categories: tuple[str, ...] = field(default_factory=tuple)
-    opened_at: float = 0.0
+__all__ = ["Case", "CounterRow", "MessagePair", "NewCase", "Storage"]
 
 
 class Storage(Protocol):
@@ -69,6 +25,12 @@ class Storage(Protocol):
     async def case_by_thread(self, thread_id: int) -> Case | None: ...
 
     async def update_case(self, case: Case) -> None: ...
+
+    async def waiting_cases(self) -> list[Case]: ...
+
+    async def save_address(self, user_key: str, sealed: str, at: float) -> None: ...
+
+    async def load_address(self, user_key: str) -> str | None: ...
 
     async def add_pair(self, pair: MessagePair) -> None: ...
 

@@ -13,6 +13,7 @@ class MemoryStorage:
         self.cases: dict[int, Case] = {}
         self.pairs: list[MessagePair] = []
         self.counts: dict[tuple[str, str, str], int] = {}
+        self.addresses: dict[str, tuple[str, float]] = {}
 
     async def load_state(self, user_key: str) -> str | None:
         stored = self.states.get(user_key)
@@ -48,6 +49,16 @@ class MemoryStorage:
     async def update_case(self, case: Case) -> None:
         self.cases[case.id] = case
 
+    async def waiting_cases(self) -> list[Case]:
+        return [c for c in self.cases.values() if c.status == "waiting"]
+
+    async def save_address(self, user_key: str, sealed: str, at: float) -> None:
+        self.addresses[user_key] = (sealed, at)
+
+    async def load_address(self, user_key: str) -> str | None:
+        stored = self.addresses.get(user_key)
+        return stored[0] if stored else None
+
     async def add_pair(self, pair: MessagePair) -> None:
         self.pairs.append(pair)
 
@@ -80,6 +91,7 @@ class MemoryStorage:
 
     async def forget_user(self, user_key: str) -> None:
         self.states.pop(user_key, None)
+        self.addresses.pop(user_key, None)
         case_ids = {c.id for c in self.cases.values() if c.user_key == user_key}
         self.pairs = [p for p in self.pairs if p.case_id not in case_ids]
         for case_id in case_ids:
@@ -89,6 +101,7 @@ class MemoryStorage:
         old_states = [k for k, (_, at) in self.states.items() if at < cutoff]
         for key in old_states:
             del self.states[key]
+            self.addresses.pop(key, None)
         old_cases = {
             c.id
             for c in self.cases.values()

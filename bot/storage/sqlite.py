@@ -49,11 +49,19 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (day, name, label)
     );
     """,
+    """
+    ALTER TABLE cases ADD COLUMN escalated_at REAL;
+    CREATE TABLE addresses (
+        user_key TEXT PRIMARY KEY,
+        sealed TEXT NOT NULL,
+        updated_at REAL NOT NULL
+    );
+    """,
 )
 
 CASE_COLUMNS = (
     "id, user_key, code, lang, reason, categories, status, opened_at, claimed_at, closed_at, "
-    "thread_id"
+    "thread_id, escalated_at"
 )
 
 
@@ -142,7 +150,7 @@ class SqliteStorage:
     async def update_case(self, case: Case) -> None:
         sql = (
             "UPDATE cases SET status = ?, categories = ?, claimed_at = ?, closed_at = ?, "
-            "thread_id = ? WHERE id = ?"
+            "thread_id = ?, escalated_at = ? WHERE id = ?"
         )
         params = (
             case.status,
@@ -150,9 +158,27 @@ class SqliteStorage:
             case.claimed_at,
             case.closed_at,
             case.thread_id,
+            case.escalated_at,
             case.id,
         )
         await self._write(sql, params)
+
+    async def waiting_cases(self) -> list[Case]:
+        sql = f"SELECT {CASE_COLUMNS} FROM cases WHERE status = 'waiting' ORDER BY id"
+        async with self.db.execute(sql) as cursor:
+            return [_case_from_row(row) for row in await cursor.fetchall()]
+
+    async def save_address(self, user_key: str, sealed: str, at: float) -> None:
+        sql = (
+            "INSERT INTO addresses(user_key, sealed, updated_at) VALUES (?, ?, ?) "
+            "ON CONFLICT(user_key) DO UPDATE SET sealed = excluded.sealed, "
+            "updated_at = excluded.updated_at"
+        )
+        await self._write(sql, (user_key, sealed, at))
+
+    async def load_address(self, user_key: str) -> str | None:
+        row = await self._one("SELECT sealed FROM addresses WHERE user_key = ?", (user_key,))
+        return str(row[0]) if row else None
 
     async def add_pair(self, pair: MessagePair) -> None:
         sql = (
@@ -192,6 +218,7 @@ class SqliteStorage:
 
     async def forget_user(self, user_key: str) -> None:
         await self.db.execute("DELETE FROM states WHERE user_key = ?", (user_key,))
+        await self.db.execute("DELETE FROM addresses WHERE user_key = ?", (user_key,))
         await self.db.execute("DELETE FROM cases WHERE user_key = ?", (user_key,))
         await self.db.commit()
 
@@ -200,6 +227,7 @@ class SqliteStorage:
         removed = 0
         for sql in (
             "DELETE FROM states WHERE updated_at < ?",
+            "DELETE FROM addresses WHERE updated_at < ?",
             "DELETE FROM message_pairs WHERE created_at < ?",
             "DELETE FROM cases WHERE status = 'closed' AND closed_at < ?",
         ):

@@ -1,0 +1,42 @@
+"""APScheduler 3 behind a small interface: named jobs, started and stopped with the app."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Awaitable, Callable
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+Job = Callable[[], Awaitable[None]]
+
+
+class Scheduler:
+    """One job per stable name: scheduling a name again replaces the earlier job."""
+
+    def __init__(self) -> None:
+        self.aps = AsyncIOScheduler(timezone=dt.UTC)
+
+    def start(self) -> None:
+        if not self.aps.running:
+            self.aps.start()
+
+    def stop(self) -> None:
+        if self.aps.running:
+            self.aps.shutdown(wait=False)
+
+    def at(self, name: str, when: float, job: Job) -> None:
+        """Run `job` once at epoch time `when` (at once when it is already past)."""
+        run_at = dt.datetime.fromtimestamp(when, dt.UTC)
+        self.aps.add_job(
+            job, "date", run_date=run_at, id=name, replace_existing=True, misfire_grace_time=None
+        )
+
+    def daily(self, name: str, hour: int, job: Job) -> None:
+        self.aps.add_job(job, "cron", hour=hour, id=name, replace_existing=True, coalesce=True)
+
+    def cancel(self, name: str) -> None:
+        if self.aps.get_job(name) is not None:
+            self.aps.remove_job(name)
+
+    def names(self) -> list[str]:
+        return [job.id for job in self.aps.get_jobs()]

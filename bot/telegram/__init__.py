@@ -1,0 +1,1 @@
+"""The aiogram 3 adapter: updates in, core, events out. No business logic lives here."""

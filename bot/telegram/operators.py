@@ -1,0 +1,132 @@
+"""The operators' group: case commands, replies relayed to users, admin commands for ADMIN_IDS."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import Message
+
+from bot.handoff.cases import CaseError, claim, close
+from bot.handoff.model import Case
+from bot.telegram.relay import Relay
+from bot.telegram.render import send_text
+from bot.telegram.sla import SlaTimers
+
+log = logging.getLogger("bot.operators")
+CaseCommand = Callable[[Case, Message, CommandObject], Awaitable[None]]
+
+
+class OperatorSide:
+    def __init__(
+        self,
+        relay: Relay,
+        timers: SlaTimers,
+        admin_ids: set[int],
+        reload_content: Callable[[], list[str]],
+    ) -> None:
+        self.relay = relay
+        self.timers = timers
+        self.admin_ids = admin_ids
+        self.reload_content = reload_content
+
+    async def say(self, message: Message, key: str, **values: object) -> None:
+        text = self.relay.content.text(key, self.relay.lang, **values)
+        thread = message.message_thread_id if message.is_topic_message else None
+        await send_text(self.relay.bot, message.chat.id, text, thread_id=thread)
+
+    async def claim(self, case: Case, message: Message, command: CommandObject) -> None:
+        claimed = claim(case, self.relay.conversations.clock())
+        await self.relay.storage.update_case(claimed)
+        await self.timers.cancel(claimed)
+        await self.relay.notify_user(claimed, "case_claimed")
+        await self.say(message, "op_case_claimed", code=case.code)
+
+    async def close(self, case: Case, message: Message, command: CommandObject) -> None:
+        closed = close(case, self.relay.conversations.clock())
+        await self.relay.storage.update_case(closed)
+        await self.timers.cancel(closed)
+        await self.relay.notify_user(closed, "case_closed")
+        await self.say(message, "op_case_closed", code=case.code)
+
+    async def note(self, case: Case, message: Message, command: CommandObject) -> None:
+        """Notes stay in the group as they are: the command only acknowledges, nothing is sent."""
+        await self.say(message, "op_note_saved", code=case.code)
+
+    async def hotlines(self, case: Case, message: Message, command: CommandObject) -> None:
+        await self.relay.notify_user(case, "send_hotlines")
+        await self.say(message, "op_hotlines_sent", code=case.code)
+
+    async def ban(self, case: Case, message: Message, command: CommandObject) -> None:
+        banning = command.command == "ban"
+        await self.relay.notify_user(case, "ban" if banning else "unban")
+        await self.say(message, "op_banned" if banning else "op_unbanned", code=case.code)
+
+    async def on_case_command(
+        self, message: Message, command: CommandObject, action: CaseCommand
+    ) -> None:
+        case = await self.relay.case_for_operator_message(message)
+        if case is None:
+            await self.say(message, "op_not_a_case")
+            return
+        try:
+            await action(case, message, command)
+        except CaseError as error:
+            await self.say(message, f"op_{error}", code=case.code)
+
+
+def setup(side: OperatorSide, operator_chat_id: int) -> Router:
+    """Router for the operators' group only; every other group is ignored on purpose."""
+    router = Router(name="operators")
+    router.message.filter(F.chat.id == operator_chat_id)
+    router.edited_message.filter(F.chat.id == operator_chat_id)
+    case_commands: dict[str, CaseCommand] = {
+        "claim": side.claim,
+        "close": side.close,
+        "note": side.note,
+        "hotlines": side.hotlines,
+        "ban": side.ban,
+        "unban": side.ban,
+    }
+
+    @router.message(Command(*case_commands))
+    async def on_case_command(message: Message, command: CommandObject) -> None:
+        await side.on_case_command(message, command, case_commands[command.command])
+
+    @router.message(Command("reload", "stats"))
+    async def on_admin(message: Message, command: CommandObject) -> None:
+        if message.from_user is None or message.from_user.id not in side.admin_ids:
+            await side.say(message, "op_admin_only")
+            return
+        if command.command == "reload":
+            errors = side.reload_content()
+            key = "admin_reload_failed" if errors else "admin_reload_ok"
+            await side.say(message, key, errors="\n".join(errors[:20]))
+            return
+        await side.say(
+            message, "admin_stats", waiting=len(await side.relay.storage.waiting_cases())
+        )
+
+    @router.message(F.from_user.is_bot.is_(False))
+    async def on_operator_message(message: Message) -> None:
+        if message.text and message.text.startswith("/"):
+            return
+        case = await side.relay.case_for_operator_message(message)
+        if case is None:
+            return
+        if case.status == "waiting":
+            case = claim(case, side.relay.conversations.clock())
+            await side.relay.storage.update_case(case)
+            await side.timers.cancel(case)
+        if not await side.relay.to_user(case, message):
+            await side.say(message, "op_not_delivered", code=case.code)
+
+    @router.edited_message()
+    async def on_operator_edit(message: Message) -> None:
+        case = await side.relay.case_for_operator_message(message)
+        if case is not None:
+            await side.relay.operator_edited(case, message)
+
+    return router

@@ -1,0 +1,176 @@
+"""Anonymous relay between a user's chat and the operators' group: copies, never forwards."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import replace
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
+from aiogram.types import Message, ReplyParameters
+
+from bot.content.loader import Content
+from bot.events import Event, Inbound
+from bot.handoff.cases import operator_card
+from bot.handoff.model import Case, MessagePair
+from bot.service import Conversations
+from bot.storage.base import Storage
+from bot.telegram.address import AddressBook
+from bot.telegram.render import send_events, send_text
+
+log = logging.getLogger("bot.relay")
+CARD = 0
+
+
+class Relay:
+    """Everything that crosses between the two sides of a case goes through here."""
+
+    def __init__(
+        self,
+        bot: Bot,
+        storage: Storage,
+        conversations: Conversations,
+        addresses: AddressBook,
+        operator_chat_id: int,
+        operator_lang: str,
+    ) -> None:
+        self.bot = bot
+        self.storage = storage
+        self.conversations = conversations
+        self.addresses = addresses
+        self.group = operator_chat_id
+        self.lang = operator_lang
+        self.is_forum = False
+        self._case_locks: dict[int, asyncio.Lock] = {}
+
+    @property
+    def content(self) -> Content:
+        return self.conversations.dialogue.content
+
+    async def detect_forum(self) -> None:
+        chat = await self.bot.get_chat(self.group)
+        self.is_forum = bool(chat.is_forum)
+
+    # --- user -> operators ---------------------------------------------------------------------
+
+    async def open_case(self, case: Case, phrase: str, summary: str) -> Case:
+        """Post the case card (in its own forum topic when the group is a forum), exactly once."""
+        async with self._case_locks.setdefault(case.id, asyncio.Lock()):
+            fresh = await self.storage.case_by_id(case.id) or case
+            if fresh.thread_id is not None:
+                return fresh
+            if self.is_forum:
+                topic = await self.bot.create_forum_topic(self.group, self._topic_name(fresh))
+                fresh = replace(fresh, thread_id=topic.message_thread_id)
+                await self.storage.update_case(fresh)
+            card = operator_card(self.content, fresh, self.lang, phrase, summary)
+            sent = await send_text(self.bot, self.group, card, thread_id=fresh.thread_id)
+            if not self.is_forum:
+                fresh = replace(fresh, thread_id=-sent[-1].message_id)
+                await self.storage.update_case(fresh)
+            await self.storage.add_pair(
+                MessagePair(fresh.id, CARD, sent[-1].message_id, fresh.opened_at)
+            )
+            return fresh
+
+    def _topic_name(self, case: Case) -> str:
+        categories = ", ".join(case.categories) or case.reason
+        return f"{case.code} · {case.lang} · {categories}"[:128]
+
+    async def to_operators(self, case: Case, message: Message) -> None:
+        """Copy a user's message into the case (topic, or as a reply to the case card)."""
+        copied = await self._copy_into_case(case, message)
+        await self.storage.add_pair(
+            MessagePair(case.id, message.message_id, copied, self.conversations.clock())
+        )
+
+    async def _copy_into_case(self, case: Case, message: Message) -> int:
+        thread, reply = self._placement(case)
+        try:
+            result = await self.bot.copy_message(
+                self.group,
+                message.chat.id,
+                message.message_id,
+                message_thread_id=thread,
+                reply_parameters=reply,
+            )
+        except TelegramBadRequest as error:
+            if thread is None or "TOPIC_CLOSED" not in str(error):
+                raise
+            await self.bot.reopen_forum_topic(self.group, thread)
+            result = await self.bot.copy_message(
+                self.group, message.chat.id, message.message_id, message_thread_id=thread
+            )
+        return result.message_id
+
+    def _placement(self, case: Case) -> tuple[int | None, ReplyParameters | None]:
+        if case.thread_id is None:
+            return None, None
+        if case.thread_id > 0:
+            return case.thread_id, None
+        return None, ReplyParameters(message_id=-case.thread_id, allow_sending_without_reply=True)
+
+    async def user_edited(self, case: Case, message: Message) -> None:
+        pair = await self.storage.pair_for_user_message(case.id, message.message_id)
+        if pair is not None and message.text:
+            await self._edit(self.group, pair.operator_message_id, message.text)
+
+    async def tell_operators(self, case: Case, key: str, **values: object) -> None:
+        text = self.content.text(key, self.lang, code=case.code, **values)
+        thread = case.thread_id if case.thread_id and case.thread_id > 0 else None
+        await send_text(self.bot, self.group, text, thread_id=thread)
+
+    # --- operators -> user ---------------------------------------------------------------------
+
+    async def to_user(self, case: Case, message: Message) -> bool:
+        """Copy an operator's message to the user; False when the user cannot be reached."""
+        chat_id = self.addresses.open(await self.storage.load_address(case.user_key))
+        if chat_id is None or case.status == "closed":
+            return False
+        try:
+            result = await self.bot.copy_message(chat_id, message.chat.id, message.message_id)
+        except TelegramForbiddenError:
+            await self.tell_operators(case, "op_user_blocked")
+            return False
+        await self.storage.add_pair(
+            MessagePair(case.id, result.message_id, message.message_id, self.conversations.clock())
+        )
+        return True
+
+    async def operator_edited(self, case: Case, message: Message) -> None:
+        pair = await self.storage.pair_for_operator_message(message.message_id)
+        chat_id = self.addresses.open(await self.storage.load_address(case.user_key))
+        if pair is not None and chat_id is not None and message.text:
+            await self._edit(chat_id, pair.user_message_id, message.text)
+
+    async def notify_user(self, case: Case, notice: str) -> list[Event]:
+        """Run a system notice through the core and show the user what it says."""
+        outcome = await self.conversations.handle(
+            case.user_key, Inbound("system", command=notice, at=self.conversations.clock())
+        )
+        chat_id = self.addresses.open(await self.storage.load_address(case.user_key))
+        if chat_id is not None:
+            try:
+                await send_events(self.bot, chat_id, outcome.events)
+            except TelegramForbiddenError:
+                await self.tell_operators(case, "op_user_blocked")
+        return outcome.events
+
+    async def _edit(self, chat_id: int, message_id: int, text: str) -> None:
+        try:
+            await self.bot.edit_message_text(
+                text=text, chat_id=chat_id, message_id=message_id, parse_mode=None
+            )
+        except TelegramBadRequest as error:
+            log.info("edit_not_relayed", extra={"reason": str(error)[:80]})
+
+    async def case_for_operator_message(self, message: Message) -> Case | None:
+        """The case an operator is writing in: the forum topic, or the message they reply to."""
+        if self.is_forum and message.message_thread_id:
+            return await self.storage.case_by_thread(message.message_thread_id)
+        replied = message.reply_to_message
+        if replied is None:
+            return None
+        pair = await self.storage.pair_for_operator_message(replied.message_id)
+        return await self.storage.case_by_id(pair.case_id) if pair else None

@@ -1,0 +1,71 @@
+"""Core events as Telegram messages: escaped HTML, inline keyboards, long texts split."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from aiogram import Bot
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
+
+from bot.events import Ask, Button, Event, Say
+
+TELEGRAM_LIMIT = 4096
+PAYLOAD_RE = re.compile(r"^v1:[A-Za-z0-9:_\-]{0,61}$")
+
+
+def keyboard(buttons: tuple[Button, ...]) -> InlineKeyboardMarkup | None:
+    """One button per row (long labels on small screens); payloads checked before sending."""
+    rows = [
+        [InlineKeyboardButton(text=b.label[:64], callback_data=b.data)]
+        for b in buttons
+        if valid_payload(b.data)
+    ]
+    return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
+
+
+def valid_payload(data: str) -> bool:
+    """Callback data the core may have made: versioned prefix, safe characters, <= 64 bytes."""
+    return len(data.encode()) <= 64 and PAYLOAD_RE.match(data) is not None
+
+
+def chunks(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
+    """Split at paragraph or line breaks so no message exceeds Telegram's limit."""
+    parts: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        cut = max(rest.rfind("\n", 0, limit), rest.rfind(" ", 0, limit))
+        cut = cut if cut > limit // 2 else limit
+        parts.append(rest[:cut])
+        rest = rest[cut:].lstrip("\n")
+    return [*parts, rest] if rest else parts
+
+
+async def send_events(bot: Bot, chat_id: int, events: list[Event]) -> list[Message]:
+    """Render what the user should see; other events are effects handled elsewhere."""
+    sent: list[Message] = []
+    for event in events:
+        if isinstance(event, Ask | Say):
+            sent += await send_text(
+                bot, chat_id, event.text, event.buttons if isinstance(event, Ask) else ()
+            )
+    return sent
+
+
+async def send_text(
+    bot: Bot,
+    chat_id: int,
+    text: str,
+    buttons: tuple[Button, ...] = (),
+    thread_id: int | None = None,
+) -> list[Message]:
+    pieces = chunks(html.escape(text, quote=False))
+    sent = []
+    for index, piece in enumerate(pieces):
+        markup = keyboard(buttons) if index == len(pieces) - 1 else None
+        sent.append(
+            await bot.send_message(
+                chat_id, piece, reply_markup=markup, message_thread_id=thread_id
+            )
+        )
+    return sent

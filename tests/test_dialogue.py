@@ -1,0 +1,167 @@
+"""Routing in the pure core: commands, buttons (real, stale, forged), text, media, handoff."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.content.loader import Content
+from bot.dialogue import Dialogue
+from bot.events import Ask, Forget, Inbound, OpenCase, RelayToOperator, Say, ShowMenu
+from bot.state import State
+from bot.text.language import LANGS
+
+
+@pytest.fixture(scope="module")
+def dialogue(content: Content) -> Dialogue:
+    return Dialogue(content)
+
+
+def text(message: str) -> Inbound:
+    return Inbound("text", text=message, at=1.0)
+
+
+def press(data: str) -> Inbound:
+    return Inbound("button", data=data, at=1.0)
+
+
+def command(name: str) -> Inbound:
+    return Inbound("command", command=name, at=1.0)
+
+
+def test_first_start_asks_for_language(dialogue: Dialogue) -> None:
+    _, events = dialogue.handle(State(), Inbound("command", command="start", lang_hint="ky"))
+    assert isinstance(events[0], Ask)
+    assert [b.data for b in events[0].buttons] == [f"v1:l:{lang}" for lang in LANGS]
+    assert events[0].text == dialogue.content.text("welcome_pick_language", "ky")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_choosing_a_language_shows_the_menu_in_it(dialogue: Dialogue, lang: str) -> None:
+    state, events = dialogue.handle(State(), press(f"v1:l:{lang}"))
+    assert state.lang == lang
+    assert isinstance(events[0], ShowMenu)
+    assert events[0].buttons[0].label == dialogue.content.text("menu_checklists", lang)
+    assert len(events[0].buttons) == 7
+
+
+def test_menu_help_lang_privacy_commands(dialogue: Dialogue) -> None:
+    state = State(lang="en")
+    assert isinstance(dialogue.handle(state, command("menu"))[1][0], ShowMenu)
+    assert isinstance(dialogue.handle(state, command("help"))[1][0], Say)
+    assert len(dialogue.handle(state, command("lang"))[1][0].buttons) == 5  # type: ignore[attr-defined]
+    assert "anonymous" in dialogue.handle(state, command("privacy"))[1][0].text  # type: ignore[attr-defined]
+
+
+def test_unknown_command_is_answered_kindly(dialogue: Dialogue) -> None:
+    _, events = dialogue.handle(State(lang="en"), command("xyz"))
+    assert events[0] == Say(dialogue.content.text("unknown_command", "en"))
+    assert isinstance(events[1], ShowMenu)
+
+
+def test_topic_button_answers_in_the_users_language(dialogue: Dialogue, content: Content) -> None:
+    _, events = dialogue.handle(State(lang="tg"), press("v1:t:ru-patent"))
+    answer = events[0]
+    assert isinstance(answer, Ask)
+    assert content.topics_by_id["ru-patent"].answer["tg"] in answer.text
+    assert any(b.data == "v1:h" for b in answer.buttons)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "",
+        "v1",
+        "v2:t:ru-patent",
+        "v1:t:no-such-topic",
+        "v1:zz:1",
+        "v1:l:fr",
+        "x" * 80,
+        "v1:f:nope:a:b",
+    ],
+)
+def test_forged_or_stale_buttons_get_the_menu(dialogue: Dialogue, data: str) -> None:
+    state, events = dialogue.handle(State(lang="en"), press(data))
+    assert any(isinstance(e, ShowMenu) for e in events) or isinstance(events[0], Say)
+    assert state.lang == "en"
+
+
+def test_danger_opens_a_case_and_answers_no_faq(dialogue: Dialogue) -> None:
+    state, events = dialogue.handle(
+        State(lang="ru"), text("работодатель забрал паспорт и не отдает")
+    )
+    assert isinstance(events[0], OpenCase)
+    assert "document_retention" in events[0].categories
+    assert events[0].phrase
+    assert state.case is not None
+    assert not any(isinstance(e, Ask) for e in events)
+
+
+def test_asking_for_a_person_opens_a_case(dialogue: Dialogue) -> None:
+    _, events = dialogue.handle(State(lang="uz"), text("odam bilan gaplashmoqchiman"))
+    assert isinstance(events[0], OpenCase) and events[0].reason == "request"
+
+
+def test_inside_a_case_everything_is_relayed(dialogue: Dialogue) -> None:
+    state = State(lang="ru", case={"opened_at": 1.0, "reason": "risk"})
+    assert dialogue.handle(state, text("сколько стоит патент"))[1] == [
+        RelayToOperator(text="сколько стоит патент")
+    ]
+    assert dialogue.handle(state, Inbound("media", media="voice"))[1] == [
+        RelayToOperator(media="voice")
+    ]
+
+
+def test_media_outside_a_case_offers_a_person(dialogue: Dialogue) -> None:
+    _, events = dialogue.handle(State(lang="ky"), Inbound("media", media="voice"))
+    assert isinstance(events[0], Ask)
+    assert events[0].text == dialogue.content.text("media_text_only", "ky")
+    assert events[0].buttons[0].data == "v1:h"
+
+
+def test_nonsense_says_so_and_shows_the_menu(dialogue: Dialogue) -> None:
+    _, events = dialogue.handle(State(lang="en"), text("zxqv wpolk"))
+    assert isinstance(events[0], ShowMenu)
+    assert events[0].text == dialogue.content.text("faq_no_match", "en")
+
+
+def test_forget_erases_and_confirms(dialogue: Dialogue) -> None:
+    state, events = dialogue.handle(
+        State(lang="en", flow={"flow": "x", "answers": []}), command("forget")
+    )
+    assert isinstance(events[0], Forget)
+    assert state == State(lang="en")
+
+
+def test_state_survives_json_and_broken_json_starts_fresh() -> None:
+    state = State(
+        lang="tg", flow={"flow": "offer-check", "answers": [["who", "agency"]]}, seen_at=3.0
+    )
+    assert State.from_json(state.to_json()) == state
+    assert State.from_json("{not json") == State()
+    assert State.from_json('{"lang": "ru", "unknown": 1}') == State(lang="ru")
+
+
+inbounds = st.one_of(
+    st.builds(lambda t: Inbound("text", text=t, at=1.0), st.text(max_size=300)),
+    st.builds(lambda d: Inbound("button", data=d, at=1.0), st.text(max_size=80)),
+    st.builds(lambda c: Inbound("command", command=c, at=1.0), st.text(max_size=20)),
+    st.builds(
+        lambda m: Inbound("media", media=m, at=1.0), st.sampled_from(["photo", "voice", "sticker"])
+    ),
+)
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(inbounds, min_size=1, max_size=6), st.sampled_from([None, *LANGS]))
+def test_any_input_gets_an_answer_and_never_an_exception(
+    dialogue: Dialogue, actions: list[Inbound], lang: str | None
+) -> None:
+    state = State(lang=lang)
+    for inbound in actions:
+        state, events = dialogue.handle(state, inbound)
+        assert any(isinstance(e, Say | Ask | OpenCase | RelayToOperator) for e in events)
+        State.from_json(state.to_json())
