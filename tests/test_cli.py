@@ -112,8 +112,8 @@ def test_understanding_stays_above_its_floors(content: Content) -> None:
 
 FLOORS = {
     "faq_top1": 0.89,
-    "faq_top1_each": 0.82,
-    "risk_recall": 0.82,
-    "risk_false_alarm": 0.10,
-    "faq_false_alarm": 0.05,
+    "faq_top1_each": 0.83,
+    "risk_recall": 0.94,
+    "risk_false_alarm": 0.05,
+    "faq_false_alarm": 0.06,
 }
