@@ -92,7 +92,8 @@ class RiskDetector:
     def _message(self, folded: list[str]) -> Message:
         matched = [self.matcher.stems_of(word) for word in folded]
         after_negation = [i > 0 and folded[i - 1] in self.negations for i in range(len(folded))]
-        return Message(matched, after_negation, self.negations)
+        present = frozenset().union(*matched) if matched else frozenset()
+        return Message(matched, after_negation, self.negations, present)
 
     @staticmethod
     def _fire(rule: _Rule, message: Message, typed: list[str]) -> RiskMatch | None:

@@ -30,6 +30,7 @@ class Pattern:
 
     source: str
     groups: tuple[tuple[tuple[Stem, ...], ...], ...]
+    heads: tuple[frozenset[Stem], ...] = ()
 
 
 def parse_pattern(source: str) -> Pattern:
@@ -43,7 +44,8 @@ def parse_pattern(source: str) -> Pattern:
                 alternatives.append(stems)
         if alternatives:
             groups.append(tuple(alternatives))
-    return Pattern(source, tuple(groups))
+    heads = tuple(frozenset(alternative[0] for alternative in group) for group in groups)
+    return Pattern(source, tuple(groups), heads)
 
 
 def _stem(word: str) -> Stem:
@@ -118,6 +120,7 @@ class Message:
     matched: Sequence[frozenset[Stem]]
     after_negation: Sequence[bool]
     negations: frozenset[str]
+    present: frozenset[Stem] = frozenset()
 
 
 def occurrences(alternative: Sequence[Stem], message: Message) -> list[int]:
@@ -135,6 +138,8 @@ def occurrences(alternative: Sequence[Stem], message: Message) -> list[int]:
 
 def find(pattern: Pattern, message: Message) -> list[int] | None:
     """Word positions that fired, every group within the window, or None."""
+    if not all(heads & message.present for heads in pattern.heads):
+        return None
     per_group: list[list[tuple[int, int]]] = []
     for group in pattern.groups:
         spots = [(pos, len(alt)) for alt in group for pos in occurrences(alt, message)]
