@@ -28,11 +28,19 @@ class Scheduler:
         """Run `job` once at epoch time `when` (at once when it is already past)."""
         run_at = dt.datetime.fromtimestamp(when, dt.UTC)
         self.aps.add_job(
-            job, "date", run_date=run_at, id=name, replace_existing=True, misfire_grace_time=None
+            _run,
+            "date",
+            args=[job],
+            run_date=run_at,
+            id=name,
+            replace_existing=True,
+            misfire_grace_time=None,
         )
 
     def daily(self, name: str, hour: int, job: Job) -> None:
-        self.aps.add_job(job, "cron", hour=hour, id=name, replace_existing=True, coalesce=True)
+        self.aps.add_job(
+            _run, "cron", args=[job], hour=hour, id=name, replace_existing=True, coalesce=True
+        )
 
     def cancel(self, name: str) -> None:
         if self.aps.get_job(name) is not None:
@@ -40,3 +48,8 @@ class Scheduler:
 
     def names(self) -> list[str]:
         return [job.id for job in self.aps.get_jobs()]
+
+
+async def _run(job: Job) -> None:
+    """A coroutine function, so APScheduler awaits the job on the bot's event loop."""
+    await job()
