@@ -38,18 +38,17 @@ class OperatorSide:
         await send_text(self.relay.bot, message.chat.id, text, thread_id=thread)
 
     async def claim(self, case: Case, message: Message, command: CommandObject) -> None:
-        claimed = claim(case, self.relay.conversations.clock())
-        await self.relay.storage.update_case(claimed)
-        await self.timers.cancel(claimed)
-        await self.relay.notify_user(claimed, "case_claimed")
-        await self.say(message, "op_case_claimed", code=case.code)
+        await self._move(claim(case, self.relay.conversations.clock()), message, "case_claimed")
 
     async def close(self, case: Case, message: Message, command: CommandObject) -> None:
-        closed = close(case, self.relay.conversations.clock())
-        await self.relay.storage.update_case(closed)
-        await self.timers.cancel(closed)
-        await self.relay.notify_user(closed, "case_closed")
-        await self.say(message, "op_case_closed", code=case.code)
+        await self._move(close(case, self.relay.conversations.clock()), message, "case_closed")
+
+    async def _move(self, case: Case, message: Message, notice: str) -> None:
+        """Store the case's new state, stop its timer, tell the user, confirm to operators."""
+        await self.relay.storage.update_case(case)
+        await self.timers.cancel(case)
+        await self.relay.notify_user(case, notice)
+        await self.say(message, f"op_{notice}", code=case.code)
 
     async def note(self, case: Case, message: Message, command: CommandObject) -> None:
         """Notes stay in the group as they are: the command only acknowledges, nothing is sent."""
