@@ -35,6 +35,7 @@ class Dialogue:
     def __init__(self, content: Content, understanding: Understanding | None = None) -> None:
         self.content = content
         self.understanding = understanding or Understanding(content)
+        self.button_routes = self._button_handlers()
 
     def handle(self, state: State, inbound: Inbound) -> Result:
         state = replace(state, seen_at=inbound.at)
@@ -100,7 +101,7 @@ class Dialogue:
         if len(parts) < 2 or parts[0] != "v1" or len(inbound.data) > 64:
             return self._stale(state, lang)
         kind, args = parts[1], parts[2:]
-        handler = self._button_handlers().get(kind)
+        handler = self.button_routes.get(kind)
         return handler(state, lang, args) if handler else self._stale(state, lang)
 
     def _button_handlers(self) -> dict[str, Any]:

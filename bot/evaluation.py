@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -162,7 +162,3 @@ def run_evaluation(content: Content, data_dir: Path, errors: int, out: TextIO) -
     baseline = evaluate(baseline_system(content), data_dir)
     render(ours, baseline, out, errors)
     return 0
-
-
-def rates(report: Report, metrics: Iterable[str]) -> dict[str, float]:
-    return {metric: report.rate(metric) for metric in metrics}

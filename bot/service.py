@@ -39,20 +39,24 @@ class Conversations:
         self.clock = clock
         self.rng = rng or random.SystemRandom()
         self.dialogue = Dialogue(content)
-        self._locks: dict[str, asyncio.Lock] = {}
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
 
     def use_content(self, content: Content) -> None:
         """Switch to a freshly loaded snapshot (hot reload); running conversations keep going."""
         self.dialogue = Dialogue(content)
 
     async def handle(self, user_key: str, inbound: Inbound) -> Outcome:
-        lock = self._locks.setdefault(user_key, asyncio.Lock())
-        async with lock:
-            try:
+        lock, users = self._locks.get(user_key, (asyncio.Lock(), 0))
+        self._locks[user_key] = (lock, users + 1)
+        try:
+            async with lock:
                 return await self._handle(user_key, inbound)
-            finally:
-                if not lock.locked() or len(self._locks) > 10_000:
-                    self._locks.pop(user_key, None)
+        finally:
+            lock, users = self._locks[user_key]
+            if users == 1:
+                del self._locks[user_key]
+            else:
+                self._locks[user_key] = (lock, users - 1)
 
     async def _handle(self, user_key: str, inbound: Inbound) -> Outcome:
         now = inbound.at or self.clock()

@@ -9,7 +9,15 @@ from bot.content.flowgraph import flow_callback
 from bot.content.loader import Content
 from bot.content.models import Flow
 from bot.events import Ask, Button, CountEvent, Event, OpenCase, Say
-from bot.flows.engine import FREE_TEXT, FoundFlag, Position, option_by_id, remaining, replay
+from bot.flows.engine import (
+    FREE_TEXT,
+    FoundFlag,
+    Position,
+    new_run,
+    option_by_id,
+    remaining,
+    replay,
+)
 from bot.menu import menu_button, topic_button
 
 CONTINUE = "-"
@@ -25,7 +33,7 @@ class FlowTurn:
 
 
 def start(content: Content, flow: Flow, lang: str) -> FlowTurn:
-    run: dict[str, Any] = {"flow": flow.id, "answers": []}
+    run = new_run(flow)
     intro = Say(f"{flow.title[lang]}\n{flow.intro[lang]}")
     return FlowTurn(run, [intro, *show(content, flow, run, lang)])
 
@@ -74,11 +82,11 @@ def answer(
         return FlowTurn(
             run, [Say(content.text("flow_stale_button", lang)), *show(content, flow, run, lang)]
         )
-    new_run = {**run, "answers": [*run["answers"], [step_id, option_id]]}
+    answered = {**run, "answers": [*run["answers"], [step_id, option_id]]}
     events: list[Event] = []
     if option is not None and option.flag is not None and option.flag.handoff:
         events += _offer_human(content, flow, option.flag.advice[lang], lang)
-    return FlowTurn(new_run, [*events, *show(content, flow, new_run, lang)])
+    return FlowTurn(answered, [*events, *show(content, flow, answered, lang)])
 
 
 def free_text(content: Content, flow: Flow, run: dict[str, Any], lang: str) -> FlowTurn | None:
@@ -89,17 +97,17 @@ def free_text(content: Content, flow: Flow, run: dict[str, Any], lang: str) -> F
     step = flow.steps[position.index or 0]
     if not step.free_text:
         return None
-    new_run = {**run, "answers": [*run["answers"], [step.id, FREE_TEXT]]}
-    return FlowTurn(new_run, show(content, flow, new_run, lang))
+    answered = {**run, "answers": [*run["answers"], [step.id, FREE_TEXT]]}
+    return FlowTurn(answered, show(content, flow, answered, lang))
 
 
 def back(content: Content, flow: Flow, run: dict[str, Any], lang: str) -> FlowTurn:
-    new_run = {**run, "answers": run["answers"][:-1]}
-    return FlowTurn(new_run, show(content, flow, new_run, lang))
+    previous = {**run, "answers": run["answers"][:-1]}
+    return FlowTurn(previous, show(content, flow, previous, lang))
 
 
 def restart(content: Content, flow: Flow, lang: str) -> FlowTurn:
-    run: dict[str, Any] = {"flow": flow.id, "answers": []}
+    run = new_run(flow)
     return FlowTurn(run, show(content, flow, run, lang))
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.content.flowgraph import END, flow_callback, following
+from bot.content.flowgraph import END, following
 from bot.content.models import Flow, FlowOption, FlowStep, RedFlag
 
 FREE_TEXT = "~"
@@ -105,10 +105,6 @@ def remaining(flow: Flow, position: Position) -> int:
     return count
 
 
-def option_payload(flow: Flow, step: FlowStep, option: FlowOption) -> str:
-    return flow_callback(flow.id, step.id, option.id)
-
-
 def new_run(flow: Flow) -> dict[str, Any]:
-    """JSON-ready state of a fresh run."""
+    """JSON-ready state of a fresh run: only the answers are kept, the rest is replayed."""
     return {"flow": flow.id, "answers": []}
