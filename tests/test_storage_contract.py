@@ -112,3 +112,69 @@ async def test_addresses_and_waiting_cases(storage: Storage) -> None:
     assert (await storage.case_by_id(second.id)).escalated_at == 3.0  # type: ignore[union-attr]
     await storage.forget_user("u1")
     assert await storage.load_address("u1") is None
+
+
+async def test_retention_covers_pairs_abandoned_cases_outbox_and_trail(storage: Storage) -> None:
+    await storage.save_state("active", "{}", 1000.0)
+    closed_late = await storage.open_case(NewCase("active", "#FFFF", "ru", "risk", (), 100.0))
+    await storage.update_case(replace(closed_late, status="closed", closed_at=900.0))
+    abandoned = await storage.open_case(NewCase("gone", "#GGGG", "ru", "risk", (), 100.0))
+    still_open = await storage.open_case(NewCase("active", "#HHHH", "ru", "risk", (), 100.0))
+    await storage.add_pair(MessagePair(still_open.id, 1, 11, 100.0))
+    await storage.add_pair(MessagePair(still_open.id, 2, 12, 900.0))
+    await storage.outbox_add(still_open.id, "active", "to_operators", 1, 100.0)
+    fresh = await storage.outbox_add(still_open.id, "active", "to_operators", 2, 900.0)
+    await storage.track_messages("active", [5], 100.0)
+    await storage.track_messages("active", [6], 900.0)
+    await storage.save_address("gone", "sealed", 100.0)
+    await storage.purge_before(500.0)
+    assert await storage.case_by_id(abandoned.id) is None
+    assert await storage.case_by_id(still_open.id) is not None
+    assert await storage.case_by_id(closed_late.id) is not None
+    assert await storage.pair_for_operator_message(11) is None
+    assert await storage.pair_for_operator_message(12) is not None
+    assert await storage.outbox_pending() == [fresh]
+    assert await storage.tracked_messages("active", 0.0) == [6]
+    assert await storage.load_address("gone") is None
+
+
+async def test_outbox_keeps_items_until_done_in_order(storage: Storage) -> None:
+    case = await storage.open_case(NewCase("u1", "#JJJJ", "ru", "risk", (), 1.0))
+    first = await storage.outbox_add(case.id, "u1", "to_operators", 41, 2.0)
+    second = await storage.outbox_add(case.id, "u1", "to_user", 900, 3.0)
+    assert first.id != second.id
+    assert (first.case_id, first.user_key, first.direction, first.message_id) == (
+        case.id,
+        "u1",
+        "to_operators",
+        41,
+    )
+    assert await storage.outbox_pending() == [first, second]
+    await storage.outbox_done(first.id)
+    await storage.outbox_done(first.id)
+    assert await storage.outbox_pending() == [second]
+
+
+async def test_chat_trail_by_user_since_and_purged(storage: Storage) -> None:
+    await storage.track_messages("u1", [3, 1, 2], 10.0)
+    await storage.track_messages("u1", [2, 7], 50.0)
+    await storage.track_messages("u2", [1], 10.0)
+    assert await storage.tracked_messages("u1", 0.0) == [1, 2, 3, 7]
+    assert await storage.tracked_messages("u1", 20.0) == [7]
+    assert await storage.purge_trail_before(20.0) == 4
+    assert await storage.tracked_messages("u1", 0.0) == [7]
+    await storage.untrack_messages("u1")
+    assert await storage.tracked_messages("u1", 0.0) == []
+
+
+async def test_forget_user_also_drops_outbox_and_trail(storage: Storage) -> None:
+    mine = await storage.open_case(NewCase("u1", "#KKKK", "ru", "risk", (), 1.0))
+    theirs = await storage.open_case(NewCase("u2", "#LLLL", "ru", "risk", (), 1.0))
+    await storage.outbox_add(mine.id, "u1", "to_operators", 1, 1.0)
+    kept = await storage.outbox_add(theirs.id, "u2", "to_operators", 1, 1.0)
+    await storage.track_messages("u1", [1, 2], 1.0)
+    await storage.track_messages("u2", [1], 1.0)
+    await storage.forget_user("u1")
+    assert await storage.outbox_pending() == [kept]
+    assert await storage.tracked_messages("u1", 0.0) == []
+    assert await storage.tracked_messages("u2", 0.0) == [1]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from bot.storage.base import Case, CounterRow, MessagePair, NewCase
+from collections.abc import Sequence
+
+from bot.storage.base import Case, CounterRow, MessagePair, NewCase, OutboxItem
 
 ACTIVE = ("waiting", "claimed")
 
@@ -14,6 +16,9 @@ class MemoryStorage:
         self.pairs: list[MessagePair] = []
         self.counts: dict[tuple[str, str, str], int] = {}
         self.addresses: dict[str, tuple[str, float]] = {}
+        self.outbox: dict[int, OutboxItem] = {}
+        self.outbox_serial = 0
+        self.trail: dict[tuple[str, int], float] = {}
 
     async def load_state(self, user_key: str) -> str | None:
         stored = self.states.get(user_key)
@@ -96,22 +101,65 @@ class MemoryStorage:
         self.pairs = [p for p in self.pairs if p.case_id not in case_ids]
         for case_id in case_ids:
             del self.cases[case_id]
+        self.outbox = {i: item for i, item in self.outbox.items() if item.user_key != user_key}
+        await self.untrack_messages(user_key)
 
     async def purge_before(self, cutoff: float) -> int:
         old_states = [k for k, (_, at) in self.states.items() if at < cutoff]
         for key in old_states:
             del self.states[key]
-            self.addresses.pop(key, None)
-        old_cases = {
-            c.id
-            for c in self.cases.values()
-            if c.status == "closed" and (c.closed_at or 0) < cutoff
-        }
+        old_addresses = [k for k, (_, at) in self.addresses.items() if at < cutoff]
+        for key in old_addresses:
+            del self.addresses[key]
+        old_cases = {c.id for c in self.cases.values() if _expired(c, cutoff, self.states)}
         old_pairs = [p for p in self.pairs if p.case_id in old_cases or p.created_at < cutoff]
         self.pairs = [p for p in self.pairs if p not in old_pairs]
         for case_id in old_cases:
             del self.cases[case_id]
-        return len(old_states) + len(old_cases) + len(old_pairs)
+        old_items = [i for i, item in self.outbox.items() if item.created_at < cutoff]
+        for item_id in old_items:
+            del self.outbox[item_id]
+        removed = len(old_states) + len(old_addresses) + len(old_cases) + len(old_pairs)
+        return removed + len(old_items) + await self.purge_trail_before(cutoff)
 
     async def close(self) -> None:
         return None
+
+    # --- Outbox and chat trail -----------------------------------------------------------------
+
+    async def outbox_add(
+        self, case_id: int, user_key: str, direction: str, message_id: int, at: float
+    ) -> OutboxItem:
+        self.outbox_serial += 1
+        item = OutboxItem(self.outbox_serial, case_id, user_key, direction, message_id, at)
+        self.outbox[item.id] = item
+        return item
+
+    async def outbox_done(self, item_id: int) -> None:
+        self.outbox.pop(item_id, None)
+
+    async def outbox_pending(self) -> list[OutboxItem]:
+        return [item for _, item in sorted(self.outbox.items())]
+
+    async def track_messages(self, user_key: str, message_ids: Sequence[int], at: float) -> None:
+        for message_id in message_ids:
+            self.trail.setdefault((user_key, message_id), at)
+
+    async def tracked_messages(self, user_key: str, since: float) -> list[int]:
+        return sorted(m for (k, m), at in self.trail.items() if k == user_key and at >= since)
+
+    async def untrack_messages(self, user_key: str) -> None:
+        self.trail = {key: at for key, at in self.trail.items() if key[0] != user_key}
+
+    async def purge_trail_before(self, cutoff: float) -> int:
+        old = [key for key, at in self.trail.items() if at < cutoff]
+        for key in old:
+            del self.trail[key]
+        return len(old)
+
+
+def _expired(case: Case, cutoff: float, states: dict[str, tuple[str, float]]) -> bool:
+    """Closed before the cutoff, or still open but abandoned: opened before it, no fresh state."""
+    if case.status == "closed":
+        return (case.closed_at or 0) < cutoff
+    return case.opened_at < cutoff and case.user_key not in states

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
 
-from bot.storage.base import Case, CounterRow, MessagePair, NewCase
+from bot.storage.base import Case, CounterRow, MessagePair, NewCase, OutboxItem
 
 MIGRATIONS: tuple[str, ...] = (
     """
@@ -57,6 +58,36 @@ MIGRATIONS: tuple[str, ...] = (
         updated_at REAL NOT NULL
     );
     """,
+    """
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        case_id INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+        user_key TEXT NOT NULL,
+        direction TEXT NOT NULL,
+        message_id INTEGER NOT NULL,
+        created_at REAL NOT NULL
+    );
+    CREATE INDEX outbox_user ON outbox(user_key);
+    CREATE TABLE chat_trail (
+        user_key TEXT NOT NULL,
+        message_id INTEGER NOT NULL,
+        created_at REAL NOT NULL,
+        PRIMARY KEY (user_key, message_id)
+    );
+    CREATE INDEX chat_trail_created ON chat_trail(created_at);
+    """,
+)
+OUTBOX_COLUMNS = "id, case_id, user_key, direction, message_id, created_at"
+RETENTION = (
+    "DELETE FROM states WHERE updated_at < ?",
+    "DELETE FROM addresses WHERE updated_at < ?",
+    "DELETE FROM message_pairs WHERE created_at < ?",
+    "DELETE FROM cases WHERE status = 'closed' AND closed_at < ?",
+    # Abandoned: still open, opened before the cutoff, and the user's state has gone.
+    "DELETE FROM cases WHERE status != 'closed' AND opened_at < ? "
+    "AND user_key NOT IN (SELECT user_key FROM states)",
+    "DELETE FROM outbox WHERE created_at < ?",
+    "DELETE FROM chat_trail WHERE created_at < ?",
 )
 
 CASE_COLUMNS = (
@@ -217,20 +248,14 @@ class SqliteStorage:
             return [CounterRow(*row) for row in await cursor.fetchall()]
 
     async def forget_user(self, user_key: str) -> None:
-        await self.db.execute("DELETE FROM states WHERE user_key = ?", (user_key,))
-        await self.db.execute("DELETE FROM addresses WHERE user_key = ?", (user_key,))
-        await self.db.execute("DELETE FROM cases WHERE user_key = ?", (user_key,))
+        for table in ("states", "addresses", "cases", "outbox", "chat_trail"):
+            await self.db.execute(f"DELETE FROM {table} WHERE user_key = ?", (user_key,))
         await self.db.commit()
 
     async def purge_before(self, cutoff: float) -> int:
-        """Retention: old state, old message pairs and long-closed cases go; counters stay."""
+        """Retention: old state, message pairs, cases, outbox and trail go; counters stay."""
         removed = 0
-        for sql in (
-            "DELETE FROM states WHERE updated_at < ?",
-            "DELETE FROM addresses WHERE updated_at < ?",
-            "DELETE FROM message_pairs WHERE created_at < ?",
-            "DELETE FROM cases WHERE status = 'closed' AND closed_at < ?",
-        ):
+        for sql in RETENTION:
             cursor = await self.db.execute(sql, (cutoff,))
             removed += cursor.rowcount
         await self.db.commit()
@@ -238,6 +263,51 @@ class SqliteStorage:
 
     async def close(self) -> None:
         await self.db.close()
+
+    # --- Outbox and chat trail -----------------------------------------------------------------
+
+    async def outbox_add(
+        self, case_id: int, user_key: str, direction: str, message_id: int, at: float
+    ) -> OutboxItem:
+        sql = (
+            "INSERT INTO outbox(case_id, user_key, direction, message_id, created_at) "
+            "VALUES (?, ?, ?, ?, ?)"
+        )
+        cursor = await self.db.execute(sql, (case_id, user_key, direction, message_id, at))
+        await self.db.commit()
+        return OutboxItem(int(cursor.lastrowid or 0), case_id, user_key, direction, message_id, at)
+
+    async def outbox_done(self, item_id: int) -> None:
+        await self._write("DELETE FROM outbox WHERE id = ?", (item_id,))
+
+    async def outbox_pending(self) -> list[OutboxItem]:
+        sql = f"SELECT {OUTBOX_COLUMNS} FROM outbox ORDER BY id"
+        async with self.db.execute(sql) as cursor:
+            return [OutboxItem(*row) for row in await cursor.fetchall()]
+
+    async def track_messages(self, user_key: str, message_ids: Sequence[int], at: float) -> None:
+        sql = (
+            "INSERT INTO chat_trail(user_key, message_id, created_at) VALUES (?, ?, ?) "
+            "ON CONFLICT(user_key, message_id) DO NOTHING"
+        )
+        await self.db.executemany(sql, [(user_key, m, at) for m in message_ids])
+        await self.db.commit()
+
+    async def tracked_messages(self, user_key: str, since: float) -> list[int]:
+        sql = (
+            "SELECT message_id FROM chat_trail WHERE user_key = ? AND created_at >= ? "
+            "ORDER BY message_id"
+        )
+        async with self.db.execute(sql, (user_key, since)) as cursor:
+            return [int(row[0]) for row in await cursor.fetchall()]
+
+    async def untrack_messages(self, user_key: str) -> None:
+        await self._write("DELETE FROM chat_trail WHERE user_key = ?", (user_key,))
+
+    async def purge_trail_before(self, cutoff: float) -> int:
+        cursor = await self.db.execute("DELETE FROM chat_trail WHERE created_at < ?", (cutoff,))
+        await self.db.commit()
+        return cursor.rowcount
 
 
 def _case_from_row(row: Any) -> Case:
