@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-Job = Callable[[], Awaitable[None]]
+Job = Callable[[], Awaitable[object]]
 
 
 class Scheduler:
@@ -40,6 +40,19 @@ class Scheduler:
     def daily(self, name: str, hour: int, job: Job) -> None:
         self.aps.add_job(
             _run, "cron", args=[job], hour=hour, id=name, replace_existing=True, coalesce=True
+        )
+
+    def every(self, name: str, seconds: float, job: Job) -> None:
+        """Run `job` every `seconds`; a late run is merged into one, never stacked."""
+        self.aps.add_job(
+            _run,
+            "interval",
+            args=[job],
+            seconds=seconds,
+            id=name,
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
         )
 
     def cancel(self, name: str) -> None:

@@ -74,8 +74,11 @@ class Conversations:
             elif isinstance(event, Forget):
                 forgotten, case = case, None
                 await self.storage.forget_user(user_key)
-        if not any(isinstance(e, Forget) for e in events):
+        erased = next((e for e in events if isinstance(e, Forget)), None)
+        if erased is None:
             await self.storage.save_state(user_key, new_state.to_json(), now)
+        elif erased.keep_ban:
+            await self.storage.save_state(user_key, State(extra={"banned": True}).to_json(), now)
         await self._count_events(events, now)
         return Outcome(events, case, opened, forgotten, new_state)
 

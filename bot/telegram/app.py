@@ -22,22 +22,29 @@ from aiogram.methods.base import Response, TelegramType
 from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats
 from aiohttp import web
 
+from bot import housekeeping
 from bot.config import Config
 from bot.content.loader import ContentHolder, load_content
 from bot.handoff.cases import OperatorHours
+from bot.logs import setup_logging
 from bot.scheduler import Scheduler
 from bot.service import Clock, Conversations
 from bot.storage import open_storage
 from bot.storage.base import Storage
 from bot.telegram import operators, users
 from bot.telegram.address import AddressBook
+from bot.telegram.outbox import Outbox
 from bot.telegram.relay import Relay
 from bot.telegram.sla import SlaTimers
+from bot.telegram.throttle import PacingMiddleware
+from bot.telegram.trail import ChatTrail, TrailMiddleware
 from bot.text.language import LANGS
 
 log = logging.getLogger("bot.app")
-COMMANDS = ("start", "menu", "help", "lang", "privacy", "forget")
+COMMANDS = ("start", "menu", "help", "lang", "privacy", "forget", "clear")
 MAX_RETRIES = 5
+OUTBOX_JOB = "outbox"
+OUTBOX_RETRY_SECONDS = 60
 
 
 class RetryAfterMiddleware(BaseRequestMiddleware):
@@ -64,6 +71,7 @@ class TelegramApp:
     bot: Bot
     dispatcher: Dispatcher
     relay: Relay
+    outbox: Outbox
     timers: SlaTimers
     scheduler: Scheduler
     holder: ContentHolder
@@ -76,19 +84,22 @@ class TelegramApp:
         await publish_commands(self.bot, self.holder)
         self.scheduler.start()
         await self.timers.restore()
+        await self.outbox.deliver_pending()
 
     async def stop(self) -> None:
         self.scheduler.stop()
         await self.bot.session.close()
 
 
-def make_bot(config: Config, token: str) -> Bot:
+def make_bot(config: Config, token: str, *middlewares: BaseRequestMiddleware) -> Bot:
+    """Outermost first: retry on flood errors, then wait for a free slot, then the rest."""
     session = AiohttpSession()
     if config.telegram_api_base:
         session = AiohttpSession(
             api=TelegramAPIServer.from_base(config.telegram_api_base.rstrip("/"))
         )
-    session.middleware(RetryAfterMiddleware())
+    for middleware in (RetryAfterMiddleware(), PacingMiddleware(), *middlewares):
+        session.middleware(middleware)
     return Bot(token, session=session, default=DefaultBotProperties(parse_mode="HTML"))
 
 
@@ -98,25 +109,28 @@ def create_app(
     """The factory: one Bot, one Dispatcher, routers per side, dependencies passed in."""
     token, operator_chat_id = config.require_telegram()
     holder = holder or ContentHolder(config.content_dir, load_content(config.content_dir))
-    bot = make_bot(config, token)
+    secret = config.secret_key.get_secret_value()
+    trail = ChatTrail(storage, secret, clock)
+    bot = make_bot(config, token, TrailMiddleware(trail))
     conversations = Conversations(holder.current, storage, clock)
     holder.listeners.append(conversations.use_content)
-    secret = config.secret_key.get_secret_value()
     addresses = AddressBook(secret)
     relay = Relay(bot, storage, conversations, addresses, operator_chat_id, config.operator_lang)
     scheduler = Scheduler()
     timers = SlaTimers(
         scheduler, relay, config.handoff_sla_minutes, OperatorHours.parse(config.operator_hours)
     )
+    outbox = Outbox(relay)
+    housekeeping.schedule(scheduler, storage, clock, config.retention_days)
+    scheduler.every(OUTBOX_JOB, OUTBOX_RETRY_SECONDS, outbox.deliver_pending)
+    user_side = users.UserSide(conversations, relay, outbox, trail, timers, secret)
     dispatcher = Dispatcher()
-    dispatcher.include_router(
-        users.setup(users.UserSide(conversations, relay, addresses, timers, secret))
-    )
+    dispatcher.include_router(users.setup(user_side, config.flood_messages, config.flood_seconds))
     operator_side = operators.OperatorSide(
-        relay, timers, set(config.admin_ids), lambda: _reload(holder)
+        relay, outbox, timers, set(config.admin_ids), lambda: _reload(holder)
     )
     dispatcher.include_router(operators.setup(operator_side, operator_chat_id))
-    return TelegramApp(bot, dispatcher, relay, timers, scheduler, holder, config)
+    return TelegramApp(bot, dispatcher, relay, outbox, timers, scheduler, holder, config)
 
 
 def _reload(holder: ContentHolder) -> list[str]:
@@ -202,8 +216,6 @@ async def serve_webhook(app: TelegramApp) -> None:
 
 
 def run_telegram(config: Config, webhook: bool) -> int:
-    logging.basicConfig(
-        level=config.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    setup_logging(config, webhook)
     asyncio.run(serve(config, webhook))
     return 0
