@@ -13,6 +13,8 @@ SAFE_FIELDS = (
     "user", "case", "kind", "direction", "reason", "notice", "count", "method", "status", "error",
 )  # fmt: skip
 TEXT_FIELD = "text"
+# aiosqlite logs every statement with its parameters at DEBUG: never wanted in production.
+QUIET_LIBRARIES = ("aiosqlite",)
 PSEUDONYM_LENGTH = 8
 _text_logs = {"on": False}
 
@@ -80,6 +82,8 @@ def setup_logging(config: Config, webhook: bool) -> bool:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(config.log_level.upper())
+    for chatty in QUIET_LIBRARIES:
+        logging.getLogger(chatty).setLevel(logging.DEBUG if with_text else logging.WARNING)
     if config.debug_text_logs and webhook:
         logging.getLogger("bot.logs").warning(
             "debug_text_logs_refused", extra={"reason": "webhook"}

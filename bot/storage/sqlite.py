@@ -107,10 +107,9 @@ class SqliteStorage:
         if str(path) != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         connection = await aiosqlite.connect(str(path))
-        await connection.execute("PRAGMA journal_mode=WAL")
-        await connection.execute("PRAGMA synchronous=NORMAL")
-        await connection.execute("PRAGMA foreign_keys=ON")
         storage = cls(connection)
+        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON"):
+            await storage._run(f"PRAGMA {pragma}", ())
         await storage.migrate()
         return storage
 
@@ -129,8 +128,15 @@ class SqliteStorage:
             return await cursor.fetchone()
 
     async def _write(self, sql: str, params: tuple[Any, ...]) -> None:
-        await self.db.execute(sql, params)
+        await self._run(sql, params)
         await self.db.commit()
+
+    async def _run(self, sql: str, params: tuple[Any, ...]) -> tuple[int, int]:
+        """Execute and close the cursor on the database thread (a cursor left to the garbage
+        collector is finalised on the event loop's thread, racing the next statement);
+        returns (rowcount, lastrowid)."""
+        async with self.db.execute(sql, params) as cursor:
+            return cursor.rowcount, int(cursor.lastrowid or 0)
 
     async def load_state(self, user_key: str) -> str | None:
         row = await self._one("SELECT state FROM states WHERE user_key = ?", (user_key,))
@@ -157,9 +163,9 @@ class SqliteStorage:
             json.dumps(list(new.categories)),
             new.opened_at,
         )
-        cursor = await self.db.execute(sql, params)
+        _, case_id = await self._run(sql, params)
         await self.db.commit()
-        case = await self.case_by_id(int(cursor.lastrowid or 0))
+        case = await self.case_by_id(case_id)
         assert case is not None
         return case
 
@@ -249,15 +255,14 @@ class SqliteStorage:
 
     async def forget_user(self, user_key: str) -> None:
         for table in ("states", "addresses", "cases", "outbox", "chat_trail"):
-            await self.db.execute(f"DELETE FROM {table} WHERE user_key = ?", (user_key,))
+            await self._run(f"DELETE FROM {table} WHERE user_key = ?", (user_key,))
         await self.db.commit()
 
     async def purge_before(self, cutoff: float) -> int:
         """Retention: old state, message pairs, cases, outbox and trail go; counters stay."""
         removed = 0
         for sql in RETENTION:
-            cursor = await self.db.execute(sql, (cutoff,))
-            removed += cursor.rowcount
+            removed += (await self._run(sql, (cutoff,)))[0]
         await self.db.commit()
         return removed
 
@@ -273,9 +278,9 @@ class SqliteStorage:
             "INSERT INTO outbox(case_id, user_key, direction, message_id, created_at) "
             "VALUES (?, ?, ?, ?, ?)"
         )
-        cursor = await self.db.execute(sql, (case_id, user_key, direction, message_id, at))
+        _, item_id = await self._run(sql, (case_id, user_key, direction, message_id, at))
         await self.db.commit()
-        return OutboxItem(int(cursor.lastrowid or 0), case_id, user_key, direction, message_id, at)
+        return OutboxItem(item_id, case_id, user_key, direction, message_id, at)
 
     async def outbox_done(self, item_id: int) -> None:
         await self._write("DELETE FROM outbox WHERE id = ?", (item_id,))
@@ -290,7 +295,8 @@ class SqliteStorage:
             "INSERT INTO chat_trail(user_key, message_id, created_at) VALUES (?, ?, ?) "
             "ON CONFLICT(user_key, message_id) DO NOTHING"
         )
-        await self.db.executemany(sql, [(user_key, m, at) for m in message_ids])
+        async with self.db.executemany(sql, [(user_key, m, at) for m in message_ids]):
+            pass
         await self.db.commit()
 
     async def tracked_messages(self, user_key: str, since: float) -> list[int]:
@@ -305,9 +311,9 @@ class SqliteStorage:
         await self._write("DELETE FROM chat_trail WHERE user_key = ?", (user_key,))
 
     async def purge_trail_before(self, cutoff: float) -> int:
-        cursor = await self.db.execute("DELETE FROM chat_trail WHERE created_at < ?", (cutoff,))
+        removed, _ = await self._run("DELETE FROM chat_trail WHERE created_at < ?", (cutoff,))
         await self.db.commit()
-        return cursor.rowcount
+        return removed
 
 
 def _case_from_row(row: Any) -> Case:

@@ -36,7 +36,7 @@ from bot.telegram.address import AddressBook
 from bot.telegram.outbox import Outbox
 from bot.telegram.relay import Relay
 from bot.telegram.sla import SlaTimers
-from bot.telegram.throttle import PacingMiddleware
+from bot.telegram.throttle import PacingMiddleware, SendLimits
 from bot.telegram.trail import ChatTrail, TrailMiddleware
 from bot.text.language import LANGS
 
@@ -91,27 +91,36 @@ class TelegramApp:
         await self.bot.session.close()
 
 
-def make_bot(config: Config, token: str, *middlewares: BaseRequestMiddleware) -> Bot:
+def make_bot(
+    config: Config,
+    token: str,
+    *middlewares: BaseRequestMiddleware,
+    limits: SendLimits | None = None,
+) -> Bot:
     """Outermost first: retry on flood errors, then wait for a free slot, then the rest."""
     session = AiohttpSession()
     if config.telegram_api_base:
         session = AiohttpSession(
             api=TelegramAPIServer.from_base(config.telegram_api_base.rstrip("/"))
         )
-    for middleware in (RetryAfterMiddleware(), PacingMiddleware(), *middlewares):
+    for middleware in (RetryAfterMiddleware(), PacingMiddleware(limits), *middlewares):
         session.middleware(middleware)
     return Bot(token, session=session, default=DefaultBotProperties(parse_mode="HTML"))
 
 
 def create_app(
-    config: Config, storage: Storage, clock: Clock, holder: ContentHolder | None = None
+    config: Config,
+    storage: Storage,
+    clock: Clock,
+    holder: ContentHolder | None = None,
+    limits: SendLimits | None = None,
 ) -> TelegramApp:
     """The factory: one Bot, one Dispatcher, routers per side, dependencies passed in."""
     token, operator_chat_id = config.require_telegram()
     holder = holder or ContentHolder(config.content_dir, load_content(config.content_dir))
     secret = config.secret_key.get_secret_value()
     trail = ChatTrail(storage, secret, clock)
-    bot = make_bot(config, token, TrailMiddleware(trail))
+    bot = make_bot(config, token, TrailMiddleware(trail), limits=limits)
     conversations = Conversations(holder.current, storage, clock)
     holder.listeners.append(conversations.use_content)
     addresses = AddressBook(secret)

@@ -5,8 +5,11 @@ from __future__ import annotations
 import html
 import re
 
+import contextlib
+
 from aiogram import Bot
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bot.events import Ask, Button, Event, Say
 
@@ -69,3 +72,9 @@ async def send_text(
             )
         )
     return sent
+
+
+async def acknowledge(query: CallbackQuery) -> None:
+    """Stop the button's spinner; a query too old to answer is no reason to stop handling it."""
+    with contextlib.suppress(TelegramBadRequest):
+        await query.answer()

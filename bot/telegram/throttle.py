@@ -20,6 +20,7 @@ from aiolimiter import AsyncLimiter
 
 from bot.identity import user_key
 from bot.logs import pseudonym
+from bot.telegram.render import acknowledge
 
 log = logging.getLogger("bot.throttle")
 SENDING = ("Send", "Copy", "Forward")
@@ -95,7 +96,7 @@ class FloodGuard(BaseMiddleware):
         if hits <= self.limit:
             return await handler(event, data)
         if isinstance(event, CallbackQuery):
-            await event.answer()
+            await acknowledge(event)
         if hits == self.limit + 1:
             log.info("flood_throttled", extra={"user": pseudonym(key)})
             await self.ask_to_wait(event, key)

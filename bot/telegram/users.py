@@ -17,7 +17,7 @@ from bot.state import State
 from bot.telegram.address import AddressBook
 from bot.telegram.outbox import TO_OPERATORS, Outbox
 from bot.telegram.relay import Relay
-from bot.telegram.render import send_events, valid_payload
+from bot.telegram.render import acknowledge, send_events, valid_payload
 from bot.telegram.sla import SlaTimers
 from bot.telegram.throttle import FloodGuard, MemoryHitCounter
 from bot.telegram.trail import ChatTrail
@@ -207,7 +207,7 @@ def setup(side: UserSide, flood_limit: int, flood_window: float) -> Router:
 
     @router.callback_query(F.message.chat.type == "private")
     async def on_button(query: CallbackQuery) -> None:
-        await query.answer()
+        await acknowledge(query)
         data = query.data or ""
         inbound = Inbound(
             "button", data=data if valid_payload(data) else "invalid", lang_hint=lang_hint(query)
@@ -219,6 +219,6 @@ def setup(side: UserSide, flood_limit: int, flood_window: float) -> Router:
     @router.callback_query()
     async def on_foreign_button(query: CallbackQuery) -> None:
         """Buttons outside private chats (inline mode, groups) carry nothing for the core."""
-        await query.answer()
+        await acknowledge(query)
 
     return router

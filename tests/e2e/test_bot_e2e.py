@@ -14,6 +14,7 @@ from bot.config import Config
 from bot.content.loader import ContentHolder, load_content
 from bot.storage import SqliteStorage
 from bot.telegram.app import TelegramApp, create_app
+from bot.telegram.throttle import SendLimits
 from tests.conftest import CONTENT_DIR
 from tests.e2e.fake_telegram import FakeTelegram
 
@@ -32,22 +33,24 @@ async def running(tmp_path: Path) -> AsyncIterator[tuple[FakeTelegram, TelegramA
 
 @contextlib.asynccontextmanager
 async def bot_running(
-    tmp_path: Path, sla_minutes: int
+    tmp_path: Path, sla_minutes: int, limits: SendLimits | None = None, **settings: object
 ) -> AsyncIterator[tuple[FakeTelegram, TelegramApp, Path]]:
+    """The real app polling the fake; `settings` override Config fields for one test."""
     fake = FakeTelegram(TOKEN)
     url = await fake.start()
     fake.add_group(GROUP, "Operators", is_forum=True, member_ids={OPERATOR})
-    config = Config(
-        bot_token=SecretStr(TOKEN),
-        operator_chat_id=GROUP,
-        secret_key=SecretStr("e2e-secret-key-long-enough"),
-        telegram_api_base=url,
-        data_dir=tmp_path,
-        handoff_sla_minutes=sla_minutes,
-    )
+    values: dict[str, object] = {
+        "bot_token": SecretStr(TOKEN),
+        "operator_chat_id": GROUP,
+        "secret_key": SecretStr("e2e-secret-key-long-enough"),
+        "telegram_api_base": url,
+        "data_dir": tmp_path,
+        "handoff_sla_minutes": sla_minutes,
+    }
+    config = Config.model_validate({**values, **settings})
     storage = await SqliteStorage.open(tmp_path / "bot.sqlite3")
     holder = ContentHolder(CONTENT_DIR, load_content(CONTENT_DIR))
-    app = create_app(config, storage, lambda: 1_790_000_000.0, holder)
+    app = create_app(config, storage, lambda: 1_790_000_000.0, holder, limits)
     await app.start()
     polling = asyncio.create_task(
         app.dispatcher.start_polling(app.bot, handle_signals=False, polling_timeout=1)
