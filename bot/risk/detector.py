@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.content.models import RiskFile
-from bot.risk.patterns import Message, Pattern, StemMatcher, find, parse_pattern
+from bot.risk.patterns import Message, Pattern, StemMatcher, expand, find, parse_pattern
 from bot.text.normalize import clean, fold, words
 
 HUMAN_REQUEST = "human_request"
@@ -72,8 +72,12 @@ class RiskDetector:
 
     @classmethod
     def from_content(cls, risk: RiskFile) -> RiskDetector:
-        rules = [_rule(HUMAN_REQUEST, risk.human_request, {})]
-        rules += [_rule(c.id, c.patterns, c.unless) for c in risk.categories]
+        words = {
+            name: [word for texts in by_lang.values() for word in texts]
+            for name, by_lang in risk.words.items()
+        }
+        rules = [_rule(HUMAN_REQUEST, risk.human_request, {}, words)]
+        rules += [_rule(c.id, c.patterns, c.unless, words) for c in risk.categories]
         negations = frozenset(fold(clean(word)) for word in risk.negations)
         return cls(rules, negations)
 
@@ -117,10 +121,13 @@ class RiskDetector:
 
 
 def _rule(
-    category: str, patterns: Mapping[str, Iterable[str]], guards: Mapping[str, Iterable[str]]
+    category: str,
+    patterns: Mapping[str, Iterable[str]],
+    guards: Mapping[str, Iterable[str]],
+    words: Mapping[str, Sequence[str]],
 ) -> _Rule:
     return _Rule(
         category,
-        tuple(parse_pattern(p) for texts in patterns.values() for p in texts),
-        tuple(parse_pattern(p) for texts in guards.values() for p in texts),
+        tuple(parse_pattern(expand(p, words)) for texts in patterns.values() for p in texts),
+        tuple(parse_pattern(expand(p, words)) for texts in guards.values() for p in texts),
     )

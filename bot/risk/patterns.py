@@ -1,13 +1,16 @@
 """The editors' pattern language ("паспорт|документ + забрал|не отда") compiled for fast matching.
 
 A pattern is groups joined by " + "; a group is alternatives joined by "|"; an alternative is
-words that must stand next to each other. Each word is a stem (prefix) in any script; words of
-three letters or fewer, or ending in "!", must be whole words; stems of five letters or more
-also match with one typo. All groups must fall within `WINDOW` words of each other.
+words that must stand next to each other, or "@name" for every alternative of a named word list
+(written once per language, used by patterns in any language). Each word is a stem (prefix) in
+any script; words of three letters or fewer, or ending in "!", must be whole words; stems of
+five letters or more also match with one typo. All groups must fall within `WINDOW` words
+of each other.
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -41,6 +44,19 @@ class Pattern:
     source: str
     groups: tuple[tuple[tuple[Stem, ...], ...], ...]
     heads: tuple[frozenset[Stem], ...] = ()
+
+
+WORD_LIST = re.compile(r"@([a-z0-9_-]+)")
+
+
+def expand(source: str, words: Mapping[str, Sequence[str]]) -> str:
+    """Replace each "@name" with the named word list's alternatives (unknown names: nothing)."""
+    return WORD_LIST.sub(lambda m: "|".join(words.get(m.group(1), ())), source)
+
+
+def word_lists_used(source: str) -> list[str]:
+    """Names of the word lists a pattern refers to, for the content check."""
+    return WORD_LIST.findall(source)
 
 
 def parse_pattern(source: str) -> Pattern:
