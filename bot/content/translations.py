@@ -25,7 +25,13 @@ from ruamel.yaml.scalarstring import ScalarString
 from bot.content.loader import ContentError, Location, language_maps, load_content
 from bot.content.models import LANGS
 from bot.content.schema import content_files
-from bot.content.yamlsource import Problem, YamlDocument, read_yaml, round_trip_yaml
+from bot.content.yamlsource import (
+    Problem,
+    YamlDocument,
+    YamlSyntaxError,
+    read_yaml,
+    round_trip_yaml,
+)
 
 NOT_TRANSLATED = frozenset({"keywords", "patterns", "unless", "human_request"})
 LIST_FIELDS = frozenset({"phrasings"})
@@ -48,17 +54,16 @@ class Entry:
         return "\n".join(str(item) for item in value) if self.is_list else str(value)
 
 
-class TranslationError(Exception):
-    """The CSV cannot be applied; nothing was written."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        super().__init__("\n".join(str(p) for p in problems))
-        self.problems = problems
+class TranslationError(ContentError):
+    """The CSV cannot be applied (or the folder cannot be read); nothing was written."""
 
 
 def read_documents(directory: Path) -> dict[str, YamlDocument]:
     """Every content file as a live round-trip tree, keyed by its path in the folder."""
-    return {name: read_yaml(directory / name, name) for name in content_files(directory)}
+    try:
+        return {name: read_yaml(directory / name, name) for name in content_files(directory)}
+    except YamlSyntaxError as exc:
+        raise TranslationError([exc.problem]) from exc
 
 
 def entries(documents: dict[str, YamlDocument]) -> dict[str, Entry]:
