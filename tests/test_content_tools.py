@@ -13,12 +13,14 @@ from typing import Any
 import jsonschema
 import pytest
 
-from bot.content.loader import Content, load_content, to_plain
+from bot.content.loader import Content, ContentHolder, load_content, to_plain
 from bot.content.models import LANGS
 from bot.content.schema import content_files, schema_for, write_schemas
 from bot.content.stats import language_counts
 from bot.content.translations import TranslationError, export_translations, import_translations
+from bot.content.watch import ContentWatcher, reload_report
 from bot.content.yamlsource import read_yaml
+from bot.directory import hotline_card, operator_directory
 from tests.conftest import CONTENT_DIR
 from tests.test_cli import run
 from tests.test_content_validation import FILES
@@ -167,11 +169,15 @@ def test_one_edited_cell_changes_exactly_that_string(copy: Path, tmp_path: Path)
 def test_phrasings_travel_one_per_line(copy: Path, tmp_path: Path) -> None:
     sheet = tmp_path / "texts.csv"
     export_translations(copy, sheet)
-    edit_cell(sheet, "faq.yaml:passport-lost:phrasings", "ky", lambda old: old + "\npasport jogoldu")
+    edit_cell(
+        sheet, "faq.yaml:passport-lost:phrasings", "ky", lambda old: old + "\npasport jogoldu"
+    )
     import_translations(copy, sheet)
     phrasings = load_content(copy).topics_by_id["passport-lost"].phrasings["ky"]
     assert phrasings[-1] == "pasport jogoldu"
-    assert phrasings[:-1] == load_content(CONTENT_DIR).topics_by_id["passport-lost"].phrasings["ky"]
+    assert (
+        phrasings[:-1] == load_content(CONTENT_DIR).topics_by_id["passport-lost"].phrasings["ky"]
+    )
 
 
 def test_broken_text_is_refused_and_nothing_is_written(copy: Path, tmp_path: Path) -> None:
@@ -207,3 +213,48 @@ def test_a_missing_translation_is_filled_in_from_the_sheet(tmp_path: Path) -> No
     assert import_translations(folder, sheet) == ["faq.yaml"]
     answer = load_content(folder).topics_by_id["beta"].answer
     assert list(answer) == list(LANGS) and answer["ky"] == "Бета жооп"
+
+
+# --- hot reload and the operators' directory -----------------------------------------------------
+
+
+def test_watcher_reloads_once_a_change_has_settled(copy: Path) -> None:
+    holder = ContentHolder(copy, load_content(copy))
+    watcher = ContentWatcher(holder)
+    assert watcher.poll() is None
+    ui = copy / "ui.yaml"
+    ui.write_text(ui.read_text("utf-8").replace("Main menu.", "The main menu.", 1), "utf-8")
+    assert watcher.poll() is None
+    assert holder.current.text("menu_title", "en").startswith("Main menu.")
+    assert watcher.poll() == []
+    assert holder.current.text("menu_title", "en").startswith("The main menu.")
+    assert watcher.poll() is None
+
+
+def test_watcher_keeps_the_good_snapshot_and_reports_file_and_line(copy: Path) -> None:
+    holder = ContentHolder(copy, load_content(copy))
+    good = holder.current
+    watcher = ContentWatcher(holder)
+    ui = copy / "ui.yaml"
+    ui.write_text(ui.read_text("utf-8").replace('"Main menu.', '"Main {menu.', 1), "utf-8")
+    watcher.poll()
+    problems = watcher.poll()
+    assert problems and str(problems[0]).startswith("ui.yaml:")
+    assert holder.current is good
+    report = reload_report(holder.current, "en", problems)
+    assert report.startswith("The new content has errors") and str(problems[0]) in report
+    assert watcher.poll() is None
+
+
+def test_directory_shows_operators_the_leads_users_never_see(content: Content) -> None:
+    listing = operator_directory(content, "KG", "en")
+    unverified = [h for c in content.hotlines.countries if c.code == "KG" for h in c.hotlines]
+    unverified = [h for h in unverified if not h.verified]
+    assert unverified
+    user_card = " ".join(str(getattr(e, "text", "")) for e in hotline_card(content, "KG", "en"))
+    for hotline in unverified:
+        line = next(line for line in listing.splitlines() if hotline.name["en"] in line)
+        assert line.endswith("⚠️ unconfirmed")
+        assert hotline.name["en"] not in user_card
+    assert "Check unconfirmed contacts" in listing.splitlines()[-1]
+    assert operator_directory(content, "xx", "en").startswith("Give a country code")
