@@ -42,7 +42,15 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 
 def test_committed_schemas_and_modelines_are_up_to_date(copy: Path) -> None:
     """Regenerating from the models must change nothing: run `migrant-bot content schema`."""
-    assert write_schemas(copy) == []
+    result = run("content", "schema", str(copy))
+    assert result.returncode == 0 and result.stdout == "", result.stdout
+    (copy / "flows" / "new.yaml").write_text("version: 1\n", encoding="utf-8")
+    assert write_schemas(copy) == [copy / "flows" / "new.yaml"]
+    assert (
+        (copy / "flows" / "new.yaml")
+        .read_text("utf-8")
+        .startswith("# yaml-language-server: $schema=../schema/flow.json\nversion: 1")
+    )
 
 
 def test_every_content_file_passes_its_schema() -> None:
@@ -136,7 +144,9 @@ def edit_cell(path: Path, row_id: str, lang: str, change: Any) -> None:
 def test_export_then_import_unchanged_rewrites_nothing(copy: Path, tmp_path: Path) -> None:
     before = snapshot(copy)
     sheet = tmp_path / "texts.csv"
-    assert export_translations(copy, sheet) > 400
+    result = run("content", "export-translations", str(copy), str(sheet))
+    assert result.returncode == 0 and result.stdout.endswith(f"texts written to {sheet}\n")
+    assert int(result.stdout.split()[0]) == len(read_csv(sheet)) > 400
     ids = [row["id"] for row in read_csv(sheet)]
     assert "faq.yaml:passport-lost:answer" in ids and "ui.yaml:strings:welcome" in ids
     assert "flows/offer-check.yaml:where:home:text" in ids
