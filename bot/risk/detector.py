@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -63,6 +64,11 @@ class RiskDetector:
             for stem in alternative
         }
         self.matcher = StemMatcher.build(stems)
+        self.by_first_head: dict[str, list[int]] = defaultdict(list)
+        for rule in rules:
+            for pattern in (*rule.patterns, *rule.guards):
+                for head in pattern.heads[0] if pattern.heads else ():
+                    self.by_first_head[head].append(id(pattern))
 
     @classmethod
     def from_content(cls, risk: RiskFile) -> RiskDetector:
@@ -79,8 +85,9 @@ class RiskDetector:
         message = self._message([folded for _, folded in pairs])
         matches: list[RiskMatch] = []
         human = False
+        live = {key for stem in message.where for key in self.by_first_head.get(stem, ())}
         for rule in self.rules:
-            fired = self._fire(rule, message, [typed for typed, _ in pairs])
+            fired = self._fire(rule, message, live, [typed for typed, _ in pairs])
             if fired is None:
                 continue
             if rule.category == HUMAN_REQUEST:
@@ -91,17 +98,18 @@ class RiskDetector:
 
     def _message(self, folded: list[str]) -> Message:
         matched = [self.matcher.stems_of(word) for word in folded]
-        after_negation = [i > 0 and folded[i - 1] in self.negations for i in range(len(folded))]
-        present = frozenset().union(*matched) if matched else frozenset()
-        return Message(matched, after_negation, self.negations, present)
+        return Message.of(matched, self.negations, folded)
 
     @staticmethod
-    def _fire(rule: _Rule, message: Message, typed: list[str]) -> RiskMatch | None:
+    def _fire(rule: _Rule, message: Message, live: set[int], typed: list[str]) -> RiskMatch | None:
+        """The rule's first pattern that fires, unless a guard fires too; `live` skips the rest."""
         for pattern in rule.patterns:
-            positions = find(pattern, message)
+            positions = find(pattern, message) if id(pattern) in live else None
             if positions is None:
                 continue
-            if any(find(guard, message) is not None for guard in rule.guards):
+            if any(
+                id(guard) in live and find(guard, message) is not None for guard in rule.guards
+            ):
                 return None
             phrase = " ".join(typed[pos] for pos in positions)
             return RiskMatch(rule.category, pattern.source, phrase)
