@@ -33,6 +33,7 @@ from bot.storage import open_storage
 from bot.storage.base import Storage
 from bot.telegram import operators, users
 from bot.telegram.address import AddressBook
+from bot.telegram.admin import ContentReloads
 from bot.telegram.outbox import Outbox
 from bot.telegram.relay import Relay
 from bot.telegram.sla import SlaTimers
@@ -135,15 +136,16 @@ def create_app(
     user_side = users.UserSide(conversations, relay, outbox, trail, timers, secret)
     dispatcher = Dispatcher()
     dispatcher.include_router(users.setup(user_side, config.flood_messages, config.flood_seconds))
+    reloads = ContentReloads(
+        bot, holder, set(config.admin_ids), operator_chat_id, config.operator_lang
+    )
+    if config.content_watch_seconds > 0:
+        scheduler.every("content-watch", config.content_watch_seconds, reloads.poll)
     operator_side = operators.OperatorSide(
-        relay, outbox, timers, set(config.admin_ids), lambda: _reload(holder)
+        relay, outbox, timers, set(config.admin_ids), reloads.reload_now
     )
     dispatcher.include_router(operators.setup(operator_side, operator_chat_id))
     return TelegramApp(bot, dispatcher, relay, outbox, timers, scheduler, holder, config)
-
-
-def _reload(holder: ContentHolder) -> list[str]:
-    return [str(problem) for problem in holder.reload()]
 
 
 async def check_rights(bot: Bot, group: int, is_forum: bool) -> bool:

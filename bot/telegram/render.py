@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import html
 import re
-
-import contextlib
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pydantic import SecretStr
@@ -33,23 +34,29 @@ async def running(tmp_path: Path) -> AsyncIterator[tuple[FakeTelegram, TelegramA
 
 @contextlib.asynccontextmanager
 async def bot_running(
-    tmp_path: Path, sla_minutes: int, limits: SendLimits | None = None, **settings: object
+    tmp_path: Path,
+    sla_minutes: int,
+    content_dir: Path = CONTENT_DIR,
+    limits: SendLimits | None = None,
+    **settings: Any,
 ) -> AsyncIterator[tuple[FakeTelegram, TelegramApp, Path]]:
     """The real app polling the fake; `settings` override Config fields for one test."""
     fake = FakeTelegram(TOKEN)
     url = await fake.start()
-    fake.add_group(GROUP, "Operators", is_forum=True, member_ids={OPERATOR})
-    values: dict[str, object] = {
-        "bot_token": SecretStr(TOKEN),
-        "operator_chat_id": GROUP,
-        "secret_key": SecretStr("e2e-secret-key-long-enough"),
-        "telegram_api_base": url,
-        "data_dir": tmp_path,
-        "handoff_sla_minutes": sla_minutes,
-    }
-    config = Config.model_validate({**values, **settings})
+    fake.add_group(
+        GROUP, "Operators", is_forum=True, member_ids={OPERATOR, *settings.get("admin_ids", [])}
+    )
+    config = Config(
+        bot_token=SecretStr(TOKEN),
+        operator_chat_id=GROUP,
+        secret_key=SecretStr("e2e-secret-key-long-enough"),
+        telegram_api_base=url,
+        data_dir=tmp_path,
+        handoff_sla_minutes=sla_minutes,
+        **settings,
+    )
     storage = await SqliteStorage.open(tmp_path / "bot.sqlite3")
-    holder = ContentHolder(CONTENT_DIR, load_content(CONTENT_DIR))
+    holder = ContentHolder(content_dir, load_content(content_dir))
     app = create_app(config, storage, lambda: 1_790_000_000.0, holder, limits)
     await app.start()
     polling = asyncio.create_task(
