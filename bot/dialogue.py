@@ -273,10 +273,10 @@ class Dialogue:
     def _open_case(self, state: State, case: OpenCase, lang: str | None = None) -> Result:
         """Hand over at once; while the case is open every message goes to a person."""
         lang = lang or case.lang
+        if state.extra.get("banned"):
+            return state, [main_menu(self.content, lang, "handoff_banned")]
         if state.case:
             return state, [Say(self.content.text("handoff_already_open", lang))]
-        if state.extra.get("banned"):
-            return state, [main_menu(self.content, lang, "faq_no_match")]
         if state.flow and not case.summary:
             flow = self.content.flows.get(str(state.flow.get("flow")))
             if flow is not None:

@@ -6,7 +6,7 @@ import html
 import re
 
 from aiogram import Bot
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message, ReplyParameters
 
 from bot.events import Ask, Button, Event, Say
 
@@ -58,6 +58,7 @@ async def send_text(
     text: str,
     buttons: tuple[Button, ...] = (),
     thread_id: int | None = None,
+    reply: ReplyParameters | None = None,
 ) -> list[Message]:
     pieces = chunks(html.escape(text, quote=False))
     sent = []
@@ -65,7 +66,11 @@ async def send_text(
         markup = keyboard(buttons) if index == len(pieces) - 1 else None
         sent.append(
             await bot.send_message(
-                chat_id, piece, reply_markup=markup, message_thread_id=thread_id
+                chat_id,
+                piece,
+                reply_markup=markup,
+                message_thread_id=thread_id,
+                reply_parameters=reply,
             )
         )
     return sent
