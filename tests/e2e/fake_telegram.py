@@ -1747,16 +1747,25 @@ class FakeTelegram:
         return message
 
     def user_presses(
-        self, user_id: int, message_id: int, callback_data: str, *, chat_id: int | None = None
+        self,
+        user_id: int,
+        message_id: int,
+        callback_data: str,
+        *,
+        chat_id: int | None = None,
+        forged: bool = False,
     ) -> str:
-        """A user presses an inline button of a bot message; returns the callback query id."""
+        """A user presses an inline button of a bot message; returns the callback query id.
+
+        ``forged=True`` plays a modified client that sends data no button of the message has.
+        """
         chat = self._chats.get(user_id if chat_id is None else chat_id)
         message = chat.messages.get(message_id) if chat else None
         if chat is None or message is None or message.get("from", {}).get("id") != self.bot_id:
             raise ValueError(f"no bot message {message_id} in chat {chat_id or user_id}")
         if chat.type != "private" and user_id not in chat.member_ids | chat.admin_ids:
             raise ValueError(f"user {user_id} is not a member of chat {chat.id}")
-        if callback_data not in _callback_datas(message):
+        if not forged and callback_data not in _callback_datas(message):
             raise ValueError(f"message {message_id} has no button with data {callback_data!r}")
         query_id = str(4_300_000_000_000_000 + next(self._serial))
         query: JsonDict = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -124,3 +125,33 @@ async def choose_destination(h: Harness, citizen: str, destination: str) -> None
     for step, choice in zip(flow.steps, (citizen, destination), strict=False):
         option = next(o for o in step.options if o.id == choice)
         await h.press(option.text["ru"])
+
+
+FORGED = (
+    "v1:m:checklists",  # the core's own spelling is not what our keyboards carry
+    "v2|m:checklists",
+    "v1|m:checklists|x",
+    "v1|m:<b>checklists</b>",
+    "v1|" + "m" * 61 + "x",
+    "v1|",
+    "v1|m:nothing-like-this",
+)
+
+
+async def test_forged_button_data_gets_the_menu(tmp_path: Path, content: Content) -> None:
+    async with bot_running(tmp_path, content) as h:
+        h.user("/start")
+        await h.press("Русский")
+        menu = await h.user_sees(h.text("welcome"))
+        for forged in FORGED:
+            seen = len(h.fake.sent(USER))
+            h.fake.fail_next("answerCallbackQuery", 400, "Bad Request: query is too old")
+            h.fake.user_presses(USER, menu["message_id"], forged, forged=True)
+            await h.user_sees(h.text("stale_button"), after=seen)
+        await h.press(h.text("menu_checklists"))
+        await h.user_sees(h.text("checklists_title"))
+        assert [b["callback_data"][:3] for b in _buttons(h.fake.sent(USER)[-1])] == ["v1|"] * 4
+
+
+def _buttons(record: dict[str, Any]) -> list[dict[str, Any]]:
+    return [b for row in record["reply_markup"]["inline_keyboard"] for b in row]

@@ -57,9 +57,10 @@ async def test_an_edited_user_message_is_edited_on_the_operator_side(h: Harness)
     copy = await h.group_sees("на складе", thread)
     h.fake.user_edits(USER, sent["message_id"], "меня держат на складе в Подольске")
     await h.fake.wait_for(lambda: "Подольске" in (copy["text"] or ""), what="edited copy")
-    assert copy["edited"] and copy["message_id"] == h.fake.calls("editMessageText")[-1][1][
-        "message_id"
-    ]
+    assert (
+        copy["edited"]
+        and copy["message_id"] == h.fake.calls("editMessageText")[-1][1]["message_id"]
+    )
     assert len(h.fake.sent(GROUP, thread)) == 3
 
 
@@ -142,8 +143,10 @@ async def test_a_flood_storm_loses_nothing_and_keeps_order(h: Harness) -> None:
         h.user(user_line)
         h.operator(operator_line, thread=thread)
     await h.fake.wait_for(
-        lambda: len(h.fake.sent(GROUP, thread)) >= 2 + len(user_lines)
-        and sum("консультанта" in (r["text"] or "") for r in h.fake.sent(USER)) >= 5,
+        lambda: (
+            len(h.fake.sent(GROUP, thread)) >= 2 + len(user_lines)
+            and sum("консультанта" in (r["text"] or "") for r in h.fake.sent(USER)) >= 5
+        ),
         timeout=30,
         what="everything through the storm",
     )
