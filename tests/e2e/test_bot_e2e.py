@@ -40,6 +40,7 @@ async def run_main_scenario(h: Harness) -> None:
     card = await h.group_sees("🆕", thread)
     copied = await h.group_sees(DANGER, thread)
     assert card["message_id"] < copied["message_id"]
+    assert h.text("op_summary", summary="offer-check") in card["text"].splitlines()
 
     h.operator(OPERATOR_HELLO, thread=thread)
     await h.user_sees(OPERATOR_HELLO)
