@@ -231,6 +231,8 @@ class Dialogue:
     def _media(self, state: State, inbound: Inbound) -> Result:
         lang = self.lang_of(state, inbound)
         if state.case and not state.extra.get("banned"):
+            if inbound.media == "contact":  # a contact card names the person: never relayed
+                return state, [Say(self.content.text("handoff_contact_kept", lang))]
             return state, [RelayToOperator(media=inbound.media)]
         buttons = (human_button(self.content, lang), menu_button(self.content, lang))
         return state, [Ask(self.content.text("media_text_only", lang), buttons)]

@@ -111,6 +111,9 @@ def test_inside_a_case_everything_is_relayed(dialogue: Dialogue) -> None:
     assert dialogue.handle(state, Inbound("media", media="voice"))[1] == [
         RelayToOperator(media="voice")
     ]
+    assert dialogue.handle(state, Inbound("media", media="contact"))[1] == [
+        Say(dialogue.content.text("handoff_contact_kept", "ru"))
+    ]
 
 
 def test_a_banned_user_is_told_and_reaches_nobody_until_unbanned(dialogue: Dialogue) -> None:

@@ -51,6 +51,13 @@ async def test_media_is_copied_both_ways_never_forwarded(h: Harness) -> None:
     assert len(copies) == 1 + len(MEDIA) + len(expected)
 
 
+async def test_a_contact_card_is_never_relayed(h: Harness) -> None:
+    thread = await open_case(h)
+    h.user(media="contact")
+    await h.user_sees(h.text("handoff_contact_kept"))
+    assert "contact" not in kinds(h.fake.sent(GROUP, thread))
+
+
 async def test_an_edited_user_message_is_edited_on_the_operator_side(h: Harness) -> None:
     thread = await open_case(h)
     sent = h.user("меня держат на складе")
