@@ -15,7 +15,7 @@ from typing import Any, Literal
 from pydantic import SecretStr
 
 from bot.config import Config
-from bot.content.loader import Content, ContentHolder
+from bot.content.loader import Content, ContentHolder, load_content
 from bot.storage import SqliteStorage
 from bot.telegram.app import TelegramApp, create_app, serve_webhook
 from tests.conftest import CONTENT_DIR
@@ -171,17 +171,21 @@ def _free_port() -> int:
 @contextlib.asynccontextmanager
 async def bot_running(
     tmp_path: Path,
-    content: Content,
+    content: Content | None = None,
     *,
+    content_dir: Path = CONTENT_DIR,
     mode: Mode = "polling",
     forum: bool = True,
-    sla_minutes: int = 10,
-    operator_hours: str = "",
+    **settings: Any,
 ) -> AsyncIterator[Harness]:
-    """Start the fake and the real app; on a clean exit, check the operator side is anonymous."""
+    """Start the fake and the real app; on a clean exit, check the operator side is anonymous.
+
+    `settings` are Config fields (handoff_sla_minutes, operator_hours, admin_ids, ...).
+    """
     fake = FakeTelegram(TOKEN)
     url = await fake.start()
-    fake.add_group(GROUP, "Operators", is_forum=forum, member_ids={OPERATOR})
+    members = {OPERATOR, *settings.get("admin_ids", [])}
+    fake.add_group(GROUP, "Operators", is_forum=forum, member_ids=members)
     port = _free_port()
     config = Config(
         bot_token=SecretStr(TOKEN),
@@ -189,15 +193,16 @@ async def bot_running(
         secret_key=SecretStr("e2e-secret-key-long-enough"),
         telegram_api_base=url,
         data_dir=tmp_path,
-        handoff_sla_minutes=sla_minutes,
-        operator_hours=operator_hours,
+        content_dir=content_dir,
         webhook_url=f"http://127.0.0.1:{port}",
         webhook_secret=SecretStr(WEBHOOK_SECRET),
         webhook_host="127.0.0.1",
         webhook_port=port,
+        **settings,
     )
     storage = await SqliteStorage.open(tmp_path / "bot.sqlite3")
-    app = create_app(config, storage, lambda: NOW, ContentHolder(CONTENT_DIR, content))
+    holder = ContentHolder(content_dir, content or load_content(content_dir))
+    app = create_app(config, storage, lambda: NOW, holder)
     await app.start()
     receiving = asyncio.create_task(_receive(app, mode))
     try:

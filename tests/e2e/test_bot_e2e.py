@@ -93,7 +93,7 @@ async def test_webhook_requires_the_secret_header(tmp_path: Path, content: Conte
 async def test_unclaimed_case_falls_back_to_numbers_and_reminds_operators(
     tmp_path: Path, content: Content
 ) -> None:
-    async with bot_running(tmp_path, content, sla_minutes=0) as h:
+    async with bot_running(tmp_path, content, handoff_sla_minutes=0) as h:
         h.user("хочу поговорить с человеком")
         await h.user_sees("заняты")
         await h.group_sees("⏰")
@@ -104,7 +104,7 @@ async def test_outside_operator_hours_the_numbers_come_at_once(
 ) -> None:
     """Monday 20:13 in Bishkek is after hours: no waiting for the SLA, numbers straight away."""
     hours = "Mon-Fri 09:00-18:00 Asia/Bishkek"
-    async with bot_running(tmp_path, content, sla_minutes=60, operator_hours=hours) as h:
+    async with bot_running(tmp_path, content, handoff_sla_minutes=60, operator_hours=hours) as h:
         await choose_destination(h, citizen="kg", destination="kz")
         h.user(DANGER)
         opened = await h.user_sees(h.text("handoff_opened"))
