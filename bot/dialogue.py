@@ -231,6 +231,8 @@ class Dialogue:
     def _media(self, state: State, inbound: Inbound) -> Result:
         lang = self.lang_of(state, inbound)
         if state.case and not state.extra.get("banned"):
+            if inbound.media == "contact":  # a contact card names the person: never relayed
+                return state, [Say(self.content.text("handoff_contact_kept", lang))]
             return state, [RelayToOperator(media=inbound.media)]
         buttons = (human_button(self.content, lang), menu_button(self.content, lang))
         return state, [Ask(self.content.text("media_text_only", lang), buttons)]
@@ -273,10 +275,10 @@ class Dialogue:
     def _open_case(self, state: State, case: OpenCase, lang: str | None = None) -> Result:
         """Hand over at once; while the case is open every message goes to a person."""
         lang = lang or case.lang
+        if state.extra.get("banned"):
+            return state, [main_menu(self.content, lang, "handoff_banned")]
         if state.case:
             return state, [Say(self.content.text("handoff_already_open", lang))]
-        if state.extra.get("banned"):
-            return state, [main_menu(self.content, lang, "faq_no_match")]
         if state.flow and not case.summary:
             flow = self.content.flows.get(str(state.flow.get("flow")))
             if flow is not None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import random
 from collections.abc import Callable
@@ -12,6 +11,7 @@ from bot.content.loader import Content
 from bot.dialogue import Dialogue
 from bot.events import CountEvent, Event, Forget, Inbound, OpenCase
 from bot.identity import case_code
+from bot.locks import KeyedLocks
 from bot.state import State
 from bot.storage.base import Case, NewCase, Storage
 
@@ -39,24 +39,15 @@ class Conversations:
         self.clock = clock
         self.rng = rng or random.SystemRandom()
         self.dialogue = Dialogue(content)
-        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+        self._locks = KeyedLocks()
 
     def use_content(self, content: Content) -> None:
         """Switch to a freshly loaded snapshot (hot reload); running conversations keep going."""
         self.dialogue = Dialogue(content)
 
     async def handle(self, user_key: str, inbound: Inbound) -> Outcome:
-        lock, users = self._locks.get(user_key, (asyncio.Lock(), 0))
-        self._locks[user_key] = (lock, users + 1)
-        try:
-            async with lock:
-                return await self._handle(user_key, inbound)
-        finally:
-            lock, users = self._locks[user_key]
-            if users == 1:
-                del self._locks[user_key]
-            else:
-                self._locks[user_key] = (lock, users - 1)
+        async with self._locks.hold(user_key):
+            return await self._handle(user_key, inbound)
 
     async def _handle(self, user_key: str, inbound: Inbound) -> Outcome:
         now = inbound.at or self.clock()

@@ -146,4 +146,6 @@ def handoff_case(flow: Flow, run: dict[str, Any], lang: str) -> OpenCase:
     position = replay(flow, run["answers"])
     categories = tuple(dict.fromkeys(found.flag.category for found in position.flags))
     flagged = ", ".join(f"{found.step_id}:{found.flag.category}" for found in position.flags)
-    return OpenCase("red_flag", lang, categories, summary=f"{flow.id}: {flagged}")
+    return OpenCase(
+        "red_flag", lang, categories, summary=f"{flow.id}: {flagged}" if flagged else flow.id
+    )

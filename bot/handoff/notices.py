@@ -34,9 +34,9 @@ def handle(content: Content, state: State, notice: str) -> Result:
             e for code in countries[:2] for e in directory.hotline_card(content, code, lang)
         ]
     if notice in ("ban", "unban"):
-        return replace(state, extra={**state.extra, "banned": notice == "ban"}), [
-            CountEvent(notice)
-        ]
+        banned = notice == "ban"
+        told = Say(content.text("handoff_banned" if banned else "handoff_unbanned", lang))
+        return replace(state, extra={**state.extra, "banned": banned}), [CountEvent(notice), told]
     return state, [main_menu(content, lang)]
 
 

@@ -32,6 +32,7 @@ from bot.storage.base import Storage
 from bot.telegram import operators, users
 from bot.telegram.address import AddressBook
 from bot.telegram.admin import ContentReloads
+from bot.telegram.ordering import ChatOrder
 from bot.telegram.relay import Relay
 from bot.telegram.sla import SlaTimers
 from bot.text.language import LANGS
@@ -110,6 +111,7 @@ def create_app(
         scheduler, relay, config.handoff_sla_minutes, OperatorHours.parse(config.operator_hours)
     )
     dispatcher = Dispatcher()
+    dispatcher.update.outer_middleware(ChatOrder())
     dispatcher.include_router(
         users.setup(users.UserSide(conversations, relay, addresses, timers, secret))
     )

@@ -125,8 +125,9 @@ def setup(side: OperatorSide, operator_chat_id: int) -> Router:
             case = claim(case, side.relay.conversations.clock())
             await side.relay.storage.update_case(case)
             await side.timers.cancel(case)
-        if not await side.relay.to_user(case, message):
-            await side.say(message, "op_not_delivered", code=case.code)
+        problem = await side.relay.to_user(case, message)
+        if problem:
+            await side.say(message, problem, code=case.code)
 
     @router.edited_message()
     async def on_operator_edit(message: Message) -> None:
