@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from bot.handoff.model import Case, CounterRow, MessagePair, NewCase
+from bot.handoff.model import Case, CounterRow, MessagePair, NewCase, ScheduledJob
 
-__all__ = ["Case", "CounterRow", "MessagePair", "NewCase", "Storage"]
+__all__ = ["Case", "CounterRow", "MessagePair", "NewCase", "ScheduledJob", "Storage"]
 
 
 class Storage(Protocol):
@@ -43,6 +43,12 @@ class Storage(Protocol):
     async def count(self, day: str, name: str, label: str = "", by: int = 1) -> None: ...
 
     async def counters(self, first_day: str, last_day: str) -> list[CounterRow]: ...
+
+    async def schedule_job(self, user_key: str, job: str, run_at: float) -> None: ...
+
+    async def cancel_job(self, user_key: str, job: str) -> None: ...
+
+    async def scheduled_jobs(self) -> list[ScheduledJob]: ...
 
     async def forget_user(self, user_key: str) -> None: ...
 

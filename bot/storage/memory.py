@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.storage.base import Case, CounterRow, MessagePair, NewCase
+from bot.storage.base import Case, CounterRow, MessagePair, NewCase, ScheduledJob
 
 ACTIVE = ("waiting", "claimed")
 
@@ -14,6 +14,7 @@ class MemoryStorage:
         self.pairs: list[MessagePair] = []
         self.counts: dict[tuple[str, str, str], int] = {}
         self.addresses: dict[str, tuple[str, float]] = {}
+        self.jobs: dict[tuple[str, str], float] = {}
 
     async def load_state(self, user_key: str) -> str | None:
         stored = self.states.get(user_key)
@@ -89,7 +90,18 @@ class MemoryStorage:
         ]
         return sorted(rows, key=lambda row: (row.day, row.name, row.label))
 
+    async def schedule_job(self, user_key: str, job: str, run_at: float) -> None:
+        self.jobs[(user_key, job)] = run_at
+
+    async def cancel_job(self, user_key: str, job: str) -> None:
+        self.jobs.pop((user_key, job), None)
+
+    async def scheduled_jobs(self) -> list[ScheduledJob]:
+        found = [ScheduledJob(key, job, at) for (key, job), at in self.jobs.items()]
+        return sorted(found, key=lambda j: (j.run_at, j.user_key, j.job))
+
     async def forget_user(self, user_key: str) -> None:
+        self.jobs = {k: at for k, at in self.jobs.items() if k[0] != user_key}
         self.states.pop(user_key, None)
         self.addresses.pop(user_key, None)
         case_ids = {c.id for c in self.cases.values() if c.user_key == user_key}
@@ -98,7 +110,8 @@ class MemoryStorage:
             del self.cases[case_id]
 
     async def purge_before(self, cutoff: float) -> int:
-        old_states = [k for k, (_, at) in self.states.items() if at < cutoff]
+        waiting = {key for key, _ in self.jobs}
+        old_states = [k for k, (_, at) in self.states.items() if at < cutoff and k not in waiting]
         for key in old_states:
             del self.states[key]
             self.addresses.pop(key, None)

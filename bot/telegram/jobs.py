@@ -1,0 +1,42 @@
+"""Timers for jobs the core scheduled for a user (deadline reminders), kept across restarts."""
+
+from __future__ import annotations
+
+from bot.events import Event, Forget, Schedule, Unschedule
+from bot.scheduler import Scheduler
+from bot.telegram.relay import Relay
+
+
+class UserJobs:
+    """Like the SLA timers: storage is the truth, timers are derived from it at start-up."""
+
+    def __init__(self, scheduler: Scheduler, relay: Relay) -> None:
+        self.scheduler = scheduler
+        self.relay = relay
+
+    @staticmethod
+    def timer_name(user_key: str, job: str = "") -> str:
+        return f"user:{user_key}:{job}"
+
+    async def follow(self, user_key: str, events: list[Event], now: float) -> None:
+        """Listener on every handled update: start, stop or drop this user's timers."""
+        for event in events:
+            if isinstance(event, Schedule):
+                self._start(user_key, event.job, now + event.delay_seconds)
+            elif isinstance(event, Unschedule):
+                self.scheduler.cancel(self.timer_name(user_key, event.job))
+            elif isinstance(event, Forget):
+                self.scheduler.cancel_prefix(self.timer_name(user_key))
+
+    def _start(self, user_key: str, job: str, run_at: float) -> None:
+        self.scheduler.at(self.timer_name(user_key, job), run_at, lambda: self.run(user_key, job))
+
+    async def run(self, user_key: str, job: str) -> None:
+        """The stored job is done once it runs; the core may schedule the next one itself."""
+        await self.relay.storage.cancel_job(user_key, job)
+        await self.relay.notify(user_key, job)
+
+    async def restore(self) -> None:
+        """At start-up: one timer per stored job (overdue ones run at once)."""
+        for stored in await self.relay.storage.scheduled_jobs():
+            self._start(stored.user_key, stored.job, stored.run_at)
