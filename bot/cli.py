@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import json
 import sys
 import time
@@ -58,7 +59,30 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--errors", type=int, default=15, help="wrong answers to list per set")
     evaluate.set_defaults(handler=_eval)
     _content_commands(commands.add_parser("content", help="editors' tools"))
+    report = commands.add_parser("report", help="donor report (CSV and PNG) from the counters")
+    report.add_argument("--from", dest="first_day", type=_iso_day, required=True)
+    report.add_argument("--to", dest="last_day", type=_iso_day, required=True)
+    report.add_argument("--out", type=Path, default=Path("."), help="folder for the files")
+    report.add_argument("--content", type=Path, default=None)
+    report.set_defaults(handler=_report)
     return parser
+
+
+def _iso_day(text: str) -> str:
+    return dt.date.fromisoformat(text).isoformat()
+
+
+def _report(args: argparse.Namespace) -> int:
+    from bot.report import write_report
+
+    if args.first_day > args.last_day:
+        print("error: --from is after --to", file=sys.stderr)
+        return 2
+    content = load_content(_content_dir(args))
+    written = asyncio.run(write_report(Config(), content, args.first_day, args.last_day, args.out))
+    for path in written:
+        print(path)
+    return 0
 
 
 def _content_commands(parser: argparse.ArgumentParser) -> None:
