@@ -20,6 +20,7 @@ RISK_RU = "работодатель забрал паспорт и не отда
 RISK_KY = "кожоюн паспортумду алып койду, бербей жатат"
 CLAIM_MINUTES = (1, 2, 3, 5, 7, 8, 10, 12, 15, 20, 45)
 CLOSED = 5
+TOPIC_PEOPLE = (("uz", "ru-patent", 9), ("tg", "kr-eps", 6), ("en", "anonymity", 3))
 
 
 class Month:
