@@ -8,7 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.storage import MemoryStorage, MessagePair, NewCase, SqliteStorage, Storage
+from bot.storage import (
+    MemoryStorage,
+    MessagePair,
+    NewCase,
+    ScheduledJob,
+    SqliteStorage,
+    Storage,
+)
 
 
 @pytest.fixture(params=["memory", "sqlite"])
@@ -112,3 +119,31 @@ async def test_addresses_and_waiting_cases(storage: Storage) -> None:
     assert (await storage.case_by_id(second.id)).escalated_at == 3.0  # type: ignore[union-attr]
     await storage.forget_user("u1")
     assert await storage.load_address("u1") is None
+
+
+async def test_scheduled_jobs_replace_cancel_and_go_with_forget(storage: Storage) -> None:
+    await storage.schedule_job("u1", "reminder:a", 50.0)
+    await storage.schedule_job("u1", "reminder:a", 60.0)
+    await storage.schedule_job("u1", "reminder:b", 40.0)
+    await storage.schedule_job("u2", "reminder:a", 70.0)
+    assert await storage.scheduled_jobs() == [
+        ScheduledJob("u1", "reminder:b", 40.0),
+        ScheduledJob("u1", "reminder:a", 60.0),
+        ScheduledJob("u2", "reminder:a", 70.0),
+    ]
+    await storage.cancel_job("u1", "reminder:b")
+    await storage.cancel_job("u1", "never-scheduled")
+    await storage.forget_user("u2")
+    assert await storage.scheduled_jobs() == [ScheduledJob("u1", "reminder:a", 60.0)]
+
+
+async def test_retention_keeps_what_a_pending_reminder_needs(storage: Storage) -> None:
+    for key in ("waiting", "idle"):
+        await storage.save_state(key, '{"lang":"uz"}', 100.0)
+        await storage.save_address(key, f"sealed-{key}", 100.0)
+    await storage.schedule_job("waiting", "reminder:a", 9_000.0)
+    await storage.purge_before(500.0)
+    assert await storage.load_state("waiting") == '{"lang":"uz"}'
+    assert await storage.load_address("waiting") == "sealed-waiting"
+    assert await storage.load_state("idle") is None
+    assert await storage.load_address("idle") is None

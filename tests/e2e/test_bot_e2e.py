@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
@@ -32,7 +32,7 @@ async def running(tmp_path: Path) -> AsyncIterator[tuple[FakeTelegram, TelegramA
 
 @contextlib.asynccontextmanager
 async def bot_running(
-    tmp_path: Path, sla_minutes: int
+    tmp_path: Path, sla_minutes: int, clock: Callable[[], float] = lambda: 1_790_000_000.0
 ) -> AsyncIterator[tuple[FakeTelegram, TelegramApp, Path]]:
     fake = FakeTelegram(TOKEN)
     url = await fake.start()
@@ -47,7 +47,7 @@ async def bot_running(
     )
     storage = await SqliteStorage.open(tmp_path / "bot.sqlite3")
     holder = ContentHolder(CONTENT_DIR, load_content(CONTENT_DIR))
-    app = create_app(config, storage, lambda: 1_790_000_000.0, holder)
+    app = create_app(config, storage, clock, holder)
     await app.start()
     polling = asyncio.create_task(
         app.dispatcher.start_polling(app.bot, handle_signals=False, polling_timeout=1)
