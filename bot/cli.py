@@ -14,6 +14,8 @@ from bot.config import Config, MissingSetting
 from bot.content.loader import ContentError, inspect_content, load_content
 from bot.events import Inbound
 
+MIN_SECRET_LENGTH = 32
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
@@ -65,7 +67,40 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--out", type=Path, default=Path("."), help="folder for the files")
     report.add_argument("--content", type=Path, default=None)
     report.set_defaults(handler=_report)
+    rotate = commands.add_parser(
+        "rotate-key", help="move stored pseudonyms and sealed chat ids to a new SECRET_KEY"
+    )
+    rotate.add_argument(
+        "--new-key-file", type=Path, required=True, help="file holding the new secret"
+    )
+    rotate.set_defaults(handler=_rotate_key)
     return parser
+
+
+def _rotate_key(args: argparse.Namespace) -> int:
+    from bot.rotation import rotate_key
+    from bot.storage import open_storage
+
+    config = Config()
+    old = config.secret_key.get_secret_value()
+    new = args.new_key_file.read_text(encoding="utf-8").strip()
+    if len(new) < MIN_SECRET_LENGTH or new == old:
+        print(
+            f"error: the new key must differ and be {MIN_SECRET_LENGTH}+ characters",
+            file=sys.stderr,
+        )
+        return 2
+
+    async def rotate() -> int:
+        storage = await open_storage(config)
+        try:
+            result = await rotate_key(storage, old, new)
+        finally:
+            await storage.close()
+        print(f"{result.moved} people moved to the new key, {result.unreadable} unreadable")
+        return 0
+
+    return asyncio.run(rotate())
 
 
 def _iso_day(text: str) -> str:

@@ -147,3 +147,18 @@ async def test_retention_keeps_what_a_pending_reminder_needs(storage: Storage) -
     assert await storage.load_address("waiting") == "sealed-waiting"
     assert await storage.load_state("idle") is None
     assert await storage.load_address("idle") is None
+
+
+async def test_rename_user_moves_state_cases_jobs_and_address(storage: Storage) -> None:
+    await storage.save_state("old", '{"lang":"tg"}', 1.0)
+    await storage.save_address("old", "sealed-old", 1.0)
+    case = await storage.open_case(NewCase("old", "#FFFF", "tg", "risk", (), 1.0))
+    await storage.schedule_job("old", "reminder:a", 5.0)
+    await storage.save_state("other", "{}", 1.0)
+    await storage.rename_user("old", "new", "sealed-new")
+    assert await storage.load_state("old") is None
+    assert await storage.load_state("new") == '{"lang":"tg"}'
+    assert await storage.sealed_addresses() == [("new", "sealed-new")]
+    assert (await storage.case_by_id(case.id)).user_key == "new"  # type: ignore[union-attr]
+    assert await storage.scheduled_jobs() == [ScheduledJob("new", "reminder:a", 5.0)]
+    assert await storage.load_state("other") == "{}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.storage.base import Case, CounterRow, MessagePair, NewCase, ScheduledJob
 
 ACTIVE = ("waiting", "claimed")
@@ -99,6 +101,20 @@ class MemoryStorage:
     async def scheduled_jobs(self) -> list[ScheduledJob]:
         found = [ScheduledJob(key, job, at) for (key, job), at in self.jobs.items()]
         return sorted(found, key=lambda j: (j.run_at, j.user_key, j.job))
+
+    async def sealed_addresses(self) -> list[tuple[str, str]]:
+        return [(key, sealed) for key, (sealed, _) in self.addresses.items()]
+
+    async def rename_user(self, old_key: str, new_key: str, sealed: str) -> None:
+        if old_key in self.states:
+            self.states[new_key] = self.states.pop(old_key)
+        if old_key in self.addresses:
+            self.addresses[new_key] = (sealed, self.addresses.pop(old_key)[1])
+        for case in [c for c in self.cases.values() if c.user_key == old_key]:
+            self.cases[case.id] = replace(case, user_key=new_key)
+        self.jobs = {
+            (new_key if key == old_key else key, job): at for (key, job), at in self.jobs.items()
+        }
 
     async def forget_user(self, user_key: str) -> None:
         self.jobs = {k: at for k, at in self.jobs.items() if k[0] != user_key}

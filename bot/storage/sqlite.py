@@ -240,6 +240,22 @@ class SqliteStorage:
         async with self.db.execute(sql) as cursor:
             return [ScheduledJob(*row) for row in await cursor.fetchall()]
 
+    async def sealed_addresses(self) -> list[tuple[str, str]]:
+        async with self.db.execute("SELECT user_key, sealed FROM addresses") as cursor:
+            return [(str(key), str(sealed)) for key, sealed in await cursor.fetchall()]
+
+    async def rename_user(self, old_key: str, new_key: str, sealed: str) -> None:
+        """Key rotation: everything kept under the old pseudonym moves to the new one at once."""
+        for table in ("states", "cases", "scheduled_jobs"):
+            await self.db.execute(
+                f"UPDATE {table} SET user_key = ? WHERE user_key = ?", (new_key, old_key)
+            )
+        await self.db.execute(
+            "UPDATE addresses SET user_key = ?, sealed = ? WHERE user_key = ?",
+            (new_key, sealed, old_key),
+        )
+        await self.db.commit()
+
     async def forget_user(self, user_key: str) -> None:
         await self.db.execute("DELETE FROM scheduled_jobs WHERE user_key = ?", (user_key,))
         await self.db.execute("DELETE FROM states WHERE user_key = ?", (user_key,))
