@@ -131,8 +131,9 @@ async def test_scheduled_jobs_replace_cancel_and_go_with_forget(storage: Storage
         ScheduledJob("u1", "reminder:a", 60.0),
         ScheduledJob("u2", "reminder:a", 70.0),
     ]
-    await storage.cancel_job("u1", "reminder:b")
-    await storage.cancel_job("u1", "never-scheduled")
+    assert await storage.cancel_job("u1", "reminder:b") is True
+    assert await storage.cancel_job("u1", "reminder:b") is False
+    assert await storage.cancel_job("u1", "never-scheduled") is False
     await storage.forget_user("u2")
     assert await storage.scheduled_jobs() == [ScheduledJob("u1", "reminder:a", 60.0)]
 

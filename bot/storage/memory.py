@@ -95,8 +95,8 @@ class MemoryStorage:
     async def schedule_job(self, user_key: str, job: str, run_at: float) -> None:
         self.jobs[(user_key, job)] = run_at
 
-    async def cancel_job(self, user_key: str, job: str) -> None:
-        self.jobs.pop((user_key, job), None)
+    async def cancel_job(self, user_key: str, job: str) -> bool:
+        return self.jobs.pop((user_key, job), None) is not None
 
     async def scheduled_jobs(self) -> list[ScheduledJob]:
         found = [ScheduledJob(key, job, at) for (key, job), at in self.jobs.items()]

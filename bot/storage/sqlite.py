@@ -231,9 +231,11 @@ class SqliteStorage:
         )
         await self._write(sql, (user_key, job, run_at))
 
-    async def cancel_job(self, user_key: str, job: str) -> None:
+    async def cancel_job(self, user_key: str, job: str) -> bool:
         sql = "DELETE FROM scheduled_jobs WHERE user_key = ? AND job = ?"
-        await self._write(sql, (user_key, job))
+        cursor = await self.db.execute(sql, (user_key, job))
+        await self.db.commit()
+        return cursor.rowcount > 0
 
     async def scheduled_jobs(self) -> list[ScheduledJob]:
         sql = "SELECT user_key, job, run_at FROM scheduled_jobs ORDER BY run_at, user_key, job"

@@ -6,6 +6,9 @@ from bot.events import Event, Forget, Schedule, Unschedule
 from bot.scheduler import Scheduler
 from bot.telegram.relay import Relay
 
+REFRESH_SECONDS = 3600
+REFRESH_TIMER = "user-jobs:refresh"
+
 
 class UserJobs:
     """Like the SLA timers: storage is the truth, timers are derived from it at start-up."""
@@ -32,11 +35,17 @@ class UserJobs:
         self.scheduler.at(self.timer_name(user_key, job), run_at, lambda: self.run(user_key, job))
 
     async def run(self, user_key: str, job: str) -> None:
-        """The stored job is done once it runs; the core may schedule the next one itself."""
-        await self.relay.storage.cancel_job(user_key, job)
-        await self.relay.notify(user_key, job)
+        """Whoever removes the stored job runs it (once, among replicas); the core may
+        schedule the next one itself. A job cancelled meanwhile is gone and runs nowhere."""
+        if await self.relay.storage.cancel_job(user_key, job):
+            await self.relay.notify(user_key, job)
 
     async def restore(self) -> None:
-        """At start-up: one timer per stored job (overdue ones run at once)."""
+        """At start-up, then hourly: one timer per stored job (overdue ones run at once).
+
+        The hourly pass lets every replica learn of jobs another replica scheduled.
+        """
         for stored in await self.relay.storage.scheduled_jobs():
             self._start(stored.user_key, stored.job, stored.run_at)
+        next_pass = self.relay.conversations.clock() + REFRESH_SECONDS
+        self.scheduler.at(REFRESH_TIMER, next_pass, self.restore)
