@@ -48,6 +48,19 @@ class Scheduler:
             _run, "cron", args=[job], hour=hour, id=name, replace_existing=True, coalesce=True
         )
 
+    def every(self, name: str, seconds: float, job: Job) -> None:
+        """Run `job` every `seconds`; a slow run is never overlapped by the next one."""
+        self.aps.add_job(
+            _run,
+            "interval",
+            args=[job],
+            seconds=seconds,
+            id=name,
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+        )
+
     def cancel(self, name: str) -> None:
         if self.aps.get_job(name) is not None:
             self.aps.remove_job(name)

@@ -40,12 +40,12 @@ class UserJobs:
         if await self.relay.storage.cancel_job(user_key, job):
             await self.relay.notify(user_key, job)
 
-    async def restore(self) -> None:
-        """At start-up, then hourly: one timer per stored job (overdue ones run at once).
+    async def start(self) -> None:
+        """Timers for stored jobs now, and again every hour: replicas learn each other's jobs."""
+        await self.restore()
+        self.scheduler.every(REFRESH_TIMER, REFRESH_SECONDS, self.restore)
 
-        The hourly pass lets every replica learn of jobs another replica scheduled.
-        """
+    async def restore(self) -> None:
+        """One timer per stored job (overdue ones run at once)."""
         for stored in await self.relay.storage.scheduled_jobs():
             self._start(stored.user_key, stored.job, stored.run_at)
-        next_pass = self.relay.conversations.clock() + REFRESH_SECONDS
-        self.scheduler.at(REFRESH_TIMER, next_pass, self.restore)
