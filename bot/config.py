@@ -33,6 +33,7 @@ class Config(BaseSettings):
     webhook_secret: SecretStr | None = None
     webhook_host: str = "0.0.0.0"
     webhook_port: int = 8080
+    metrics_port: int | None = None
     telegram_api_base: str = ""
     log_level: str = "INFO"
     debug_text_logs: bool = False

@@ -7,7 +7,7 @@ from dataclasses import replace
 from bot import directory
 from bot.content.loader import Content
 from bot.events import Ask, Button, CountEvent, Event, Say
-from bot.flows.engine import replay
+from bot.flows.engine import facts_of
 from bot.handoff.cases import fallback_numbers
 from bot.menu import main_menu
 from bot.state import Result, State
@@ -50,9 +50,7 @@ def feedback(content: Content, state: State, answer: str) -> Result:
 
 def user_countries(content: Content, state: State) -> list[str]:
     """Destination and citizenship the user told a checklist, else the country of the language."""
-    facts: dict[str, str] = {}
-    if state.flow and state.flow.get("flow") in content.flows:
-        facts = replay(content.flows[state.flow["flow"]], state.flow.get("answers", [])).facts
+    facts = facts_of(content.flows, state.flow)
     found = [
         facts.get("destination", ""),
         facts.get("citizenship", ""),

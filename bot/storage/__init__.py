@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.config import Config
-from bot.storage.base import Case, CounterRow, MessagePair, NewCase, Storage
+from bot.storage.base import Case, CounterRow, MessagePair, NewCase, ScheduledJob, Storage
 from bot.storage.memory import MemoryStorage
 from bot.storage.sqlite import SqliteStorage
 
@@ -13,6 +13,7 @@ __all__ = [
     "MemoryStorage",
     "MessagePair",
     "NewCase",
+    "ScheduledJob",
     "SqliteStorage",
     "Storage",
 ]

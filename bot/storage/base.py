@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from bot.handoff.model import Case, CounterRow, MessagePair, NewCase
+from bot.handoff.model import Case, CounterRow, MessagePair, NewCase, ScheduledJob
 
-__all__ = ["Case", "CounterRow", "MessagePair", "NewCase", "Storage"]
+__all__ = ["Case", "CounterRow", "MessagePair", "NewCase", "ScheduledJob", "Storage"]
 
 
 class Storage(Protocol):
@@ -43,6 +43,18 @@ class Storage(Protocol):
     async def count(self, day: str, name: str, label: str = "", by: int = 1) -> None: ...
 
     async def counters(self, first_day: str, last_day: str) -> list[CounterRow]: ...
+
+    async def schedule_job(self, user_key: str, job: str, run_at: float) -> None: ...
+
+    async def cancel_job(self, user_key: str, job: str) -> bool:
+        """True only for the one caller that removed it: replicas' timers run a job once."""
+        ...
+
+    async def scheduled_jobs(self) -> list[ScheduledJob]: ...
+
+    async def sealed_addresses(self) -> list[tuple[str, str]]: ...
+
+    async def rename_user(self, old_key: str, new_key: str, sealed: str) -> None: ...
 
     async def forget_user(self, user_key: str) -> None: ...
 

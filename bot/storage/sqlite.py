@@ -8,7 +8,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.storage.base import Case, CounterRow, MessagePair, NewCase
+from bot.storage.base import Case, CounterRow, MessagePair, NewCase, ScheduledJob
 
 MIGRATIONS: tuple[str, ...] = (
     """
@@ -55,6 +55,14 @@ MIGRATIONS: tuple[str, ...] = (
         user_key TEXT PRIMARY KEY,
         sealed TEXT NOT NULL,
         updated_at REAL NOT NULL
+    );
+    """,
+    """
+    CREATE TABLE scheduled_jobs (
+        user_key TEXT NOT NULL,
+        job TEXT NOT NULL,
+        run_at REAL NOT NULL,
+        PRIMARY KEY (user_key, job)
     );
     """,
 )
@@ -216,18 +224,57 @@ class SqliteStorage:
         async with self.db.execute(sql, (first_day, last_day)) as cursor:
             return [CounterRow(*row) for row in await cursor.fetchall()]
 
+    async def schedule_job(self, user_key: str, job: str, run_at: float) -> None:
+        sql = (
+            "INSERT INTO scheduled_jobs(user_key, job, run_at) VALUES (?, ?, ?) "
+            "ON CONFLICT(user_key, job) DO UPDATE SET run_at = excluded.run_at"
+        )
+        await self._write(sql, (user_key, job, run_at))
+
+    async def cancel_job(self, user_key: str, job: str) -> bool:
+        sql = "DELETE FROM scheduled_jobs WHERE user_key = ? AND job = ?"
+        cursor = await self.db.execute(sql, (user_key, job))
+        await self.db.commit()
+        return cursor.rowcount > 0
+
+    async def scheduled_jobs(self) -> list[ScheduledJob]:
+        sql = "SELECT user_key, job, run_at FROM scheduled_jobs ORDER BY run_at, user_key, job"
+        async with self.db.execute(sql) as cursor:
+            return [ScheduledJob(*row) for row in await cursor.fetchall()]
+
+    async def sealed_addresses(self) -> list[tuple[str, str]]:
+        async with self.db.execute("SELECT user_key, sealed FROM addresses") as cursor:
+            return [(str(key), str(sealed)) for key, sealed in await cursor.fetchall()]
+
+    async def rename_user(self, old_key: str, new_key: str, sealed: str) -> None:
+        """Key rotation: everything kept under the old pseudonym moves to the new one at once."""
+        for table in ("states", "cases", "scheduled_jobs"):
+            await self.db.execute(
+                f"UPDATE {table} SET user_key = ? WHERE user_key = ?", (new_key, old_key)
+            )
+        await self.db.execute(
+            "UPDATE addresses SET user_key = ?, sealed = ? WHERE user_key = ?",
+            (new_key, sealed, old_key),
+        )
+        await self.db.commit()
+
     async def forget_user(self, user_key: str) -> None:
+        await self.db.execute("DELETE FROM scheduled_jobs WHERE user_key = ?", (user_key,))
         await self.db.execute("DELETE FROM states WHERE user_key = ?", (user_key,))
         await self.db.execute("DELETE FROM addresses WHERE user_key = ?", (user_key,))
         await self.db.execute("DELETE FROM cases WHERE user_key = ?", (user_key,))
         await self.db.commit()
 
     async def purge_before(self, cutoff: float) -> int:
-        """Retention: old state, old message pairs and long-closed cases go; counters stay."""
+        """Retention: old state, old message pairs and long-closed cases go; counters stay.
+
+        A user with a pending reminder keeps the state and sealed address it needs to arrive.
+        """
         removed = 0
+        waiting = "user_key NOT IN (SELECT user_key FROM scheduled_jobs)"
         for sql in (
-            "DELETE FROM states WHERE updated_at < ?",
-            "DELETE FROM addresses WHERE updated_at < ?",
+            f"DELETE FROM states WHERE updated_at < ? AND {waiting}",
+            f"DELETE FROM addresses WHERE updated_at < ? AND {waiting}",
             "DELETE FROM message_pairs WHERE created_at < ?",
             "DELETE FROM cases WHERE status = 'closed' AND closed_at < ?",
         ):

@@ -47,11 +47,17 @@ class OperatorSide:
         await self._move(close(case, self.relay.conversations.clock()), message, "case_closed")
 
     async def _move(self, case: Case, message: Message, notice: str) -> None:
-        """Store the case's new state, stop its timer, tell the user, confirm to operators."""
-        await self.relay.storage.update_case(case)
-        await self.timers.cancel(case)
+        """Store the case's new state, tell the user, confirm to operators."""
+        await self.store_move(case)
         await self.relay.notify_user(case, notice)
         await self.say(message, f"op_{notice}", code=case.code)
+
+    async def store_move(self, case: Case) -> None:
+        """A claimed or closed case: keep it, stop its SLA timer, count it anonymously."""
+        await self.relay.storage.update_case(case)
+        await self.timers.cancel(case)
+        stats = self.relay.conversations.stats
+        await (stats.case_closed(case) if case.status == "closed" else stats.case_claimed(case))
 
     async def note(self, case: Case, message: Message, command: CommandObject) -> None:
         """Notes stay in the group as they are: the command only acknowledges, nothing is sent."""
@@ -123,8 +129,7 @@ def setup(side: OperatorSide, operator_chat_id: int) -> Router:
             return
         if case.status == "waiting":
             case = claim(case, side.relay.conversations.clock())
-            await side.relay.storage.update_case(case)
-            await side.timers.cancel(case)
+            await side.store_move(case)
         problem = await side.relay.to_user(case, message)
         if problem:
             await side.say(message, problem, code=case.code)

@@ -155,17 +155,24 @@ class Relay:
             await self._edit(chat_id, pair.user_message_id, message.text)
 
     async def notify_user(self, case: Case, notice: str) -> list[Event]:
+        """Run a case notice through the core; operators hear when the user blocked the bot."""
+        events, delivered = await self.notify(case.user_key, notice)
+        if not delivered:
+            await self.tell_operators(case, "op_user_blocked")
+        return events
+
+    async def notify(self, user_key: str, notice: str) -> tuple[list[Event], bool]:
         """Run a system notice through the core and show the user what it says."""
         outcome = await self.conversations.handle(
-            case.user_key, Inbound("system", command=notice, at=self.conversations.clock())
+            user_key, Inbound("system", command=notice, at=self.conversations.clock())
         )
-        chat_id = self.addresses.open(await self.storage.load_address(case.user_key))
+        chat_id = self.addresses.open(await self.storage.load_address(user_key))
         if chat_id is not None:
             try:
                 await send_events(self.bot, chat_id, outcome.events)
             except TelegramForbiddenError:
-                await self.tell_operators(case, "op_user_blocked")
-        return outcome.events
+                return outcome.events, False
+        return outcome.events, True
 
     async def _edit(self, chat_id: int, message_id: int, text: str) -> None:
         try:

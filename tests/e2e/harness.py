@@ -7,7 +7,7 @@ import contextlib
 import json
 import re
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -176,6 +176,7 @@ async def bot_running(
     content_dir: Path = CONTENT_DIR,
     mode: Mode = "polling",
     forum: bool = True,
+    clock: Callable[[], float] = lambda: NOW,
     **settings: Any,
 ) -> AsyncIterator[Harness]:
     """Start the fake and the real app; on a clean exit, check the operator side is anonymous.
@@ -202,7 +203,7 @@ async def bot_running(
     )
     storage = await SqliteStorage.open(tmp_path / "bot.sqlite3")
     holder = ContentHolder(content_dir, content or load_content(content_dir))
-    app = create_app(config, storage, lambda: NOW, holder)
+    app = create_app(config, storage, clock, holder)
     await app.start()
     receiving = asyncio.create_task(_receive(app, mode))
     try:
