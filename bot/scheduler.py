@@ -42,6 +42,19 @@ class Scheduler:
             _run, "cron", args=[job], hour=hour, id=name, replace_existing=True, coalesce=True
         )
 
+    def every(self, name: str, seconds: float, job: Job) -> None:
+        """Run `job` every `seconds`; a late run is not repeated to catch up."""
+        self.aps.add_job(
+            _run,
+            "interval",
+            args=[job],
+            seconds=seconds,
+            id=name,
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+        )
+
     def cancel(self, name: str) -> None:
         if self.aps.get_job(name) is not None:
             self.aps.remove_job(name)

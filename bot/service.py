@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.content.loader import Content
+from bot.coordination.base import Locks
+from bot.coordination.local import InProcessLocks
 from bot.dialogue import Dialogue
 from bot.events import CountEvent, Event, Forget, Inbound, OpenCase
 from bot.identity import case_code
@@ -33,30 +34,26 @@ class Conversations:
     """State in, core, state out, effects; one user's updates never run concurrently."""
 
     def __init__(
-        self, content: Content, storage: Storage, clock: Clock, rng: random.Random | None = None
+        self,
+        content: Content,
+        storage: Storage,
+        clock: Clock,
+        rng: random.Random | None = None,
+        locks: Locks | None = None,
     ) -> None:
         self.storage = storage
         self.clock = clock
         self.rng = rng or random.SystemRandom()
         self.dialogue = Dialogue(content)
-        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+        self.locks = locks or InProcessLocks()
 
     def use_content(self, content: Content) -> None:
         """Switch to a freshly loaded snapshot (hot reload); running conversations keep going."""
         self.dialogue = Dialogue(content)
 
     async def handle(self, user_key: str, inbound: Inbound) -> Outcome:
-        lock, users = self._locks.get(user_key, (asyncio.Lock(), 0))
-        self._locks[user_key] = (lock, users + 1)
-        try:
-            async with lock:
-                return await self._handle(user_key, inbound)
-        finally:
-            lock, users = self._locks[user_key]
-            if users == 1:
-                del self._locks[user_key]
-            else:
-                self._locks[user_key] = (lock, users - 1)
+        async with self.locks.hold(f"user:{user_key}"):
+            return await self._handle(user_key, inbound)
 
     async def _handle(self, user_key: str, inbound: Inbound) -> Outcome:
         now = inbound.at or self.clock()

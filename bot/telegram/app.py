@@ -24,6 +24,7 @@ from aiohttp import web
 
 from bot.config import Config
 from bot.content.loader import ContentHolder, load_content
+from bot.coordination import Coordination, open_coordination
 from bot.handoff.cases import OperatorHours
 from bot.scheduler import Scheduler
 from bot.service import Clock, Conversations
@@ -68,6 +69,7 @@ class TelegramApp:
     scheduler: Scheduler
     holder: ContentHolder
     config: Config
+    coordination: Coordination
 
     async def start(self) -> None:
         """Check rights, publish commands, restore timers; problems are logged, never silent."""
@@ -76,6 +78,7 @@ class TelegramApp:
         await publish_commands(self.bot, self.holder)
         self.scheduler.start()
         await self.timers.restore()
+        self.timers.watch()
 
     async def stop(self) -> None:
         self.scheduler.stop()
@@ -93,13 +96,18 @@ def make_bot(config: Config, token: str) -> Bot:
 
 
 def create_app(
-    config: Config, storage: Storage, clock: Clock, holder: ContentHolder | None = None
+    config: Config,
+    storage: Storage,
+    clock: Clock,
+    holder: ContentHolder | None = None,
+    coordination: Coordination | None = None,
 ) -> TelegramApp:
     """The factory: one Bot, one Dispatcher, routers per side, dependencies passed in."""
     token, operator_chat_id = config.require_telegram()
     holder = holder or ContentHolder(config.content_dir, load_content(config.content_dir))
+    coordination = coordination or Coordination.in_process()
     bot = make_bot(config, token)
-    conversations = Conversations(holder.current, storage, clock)
+    conversations = Conversations(holder.current, storage, clock, locks=coordination.locks)
     holder.listeners.append(conversations.use_content)
     secret = config.secret_key.get_secret_value()
     addresses = AddressBook(secret)
@@ -116,7 +124,7 @@ def create_app(
         relay, timers, set(config.admin_ids), lambda: _reload(holder)
     )
     dispatcher.include_router(operators.setup(operator_side, operator_chat_id))
-    return TelegramApp(bot, dispatcher, relay, timers, scheduler, holder, config)
+    return TelegramApp(bot, dispatcher, relay, timers, scheduler, holder, config, coordination)
 
 
 def _reload(holder: ContentHolder) -> list[str]:
@@ -153,7 +161,8 @@ async def publish_commands(bot: Bot, holder: ContentHolder) -> None:
 
 async def serve(config: Config, webhook: bool) -> None:
     storage = await open_storage(config)
-    app = create_app(config, storage, time.time)
+    coordination = await open_coordination(config)
+    app = create_app(config, storage, time.time, coordination=coordination)
     await app.start()
     try:
         if webhook:
@@ -163,6 +172,7 @@ async def serve(config: Config, webhook: bool) -> None:
             await app.dispatcher.start_polling(app.bot, handle_signals=True)
     finally:
         await app.stop()
+        await coordination.close()
         await storage.close()
 
 
@@ -205,5 +215,6 @@ def run_telegram(config: Config, webhook: bool) -> int:
     logging.basicConfig(
         level=config.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )
+    logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
     asyncio.run(serve(config, webhook))
     return 0

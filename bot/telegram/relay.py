@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import replace
 
@@ -42,7 +41,6 @@ class Relay:
         self.group = operator_chat_id
         self.lang = operator_lang
         self.is_forum = False
-        self._case_locks: dict[int, asyncio.Lock] = {}
 
     @property
     def content(self) -> Content:
@@ -56,7 +54,7 @@ class Relay:
 
     async def open_case(self, case: Case, phrase: str, summary: str) -> Case:
         """Post the case card (in its own forum topic when the group is a forum), exactly once."""
-        async with self._case_locks.setdefault(case.id, asyncio.Lock()):
+        async with self.conversations.locks.hold(f"case:{case.id}"):
             fresh = await self.storage.case_by_id(case.id) or case
             if fresh.thread_id is not None:
                 return fresh
