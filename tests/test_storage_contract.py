@@ -1,23 +1,35 @@
-"""One contract, every backend: what the bot keeps behaves the same in memory and in SQLite."""
+"""One contract, every backend: what the bot keeps behaves the same in memory, SQLite, Postgres."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from bot.storage import MemoryStorage, MessagePair, NewCase, SqliteStorage, Storage
+from bot.storage import (
+    MemoryStorage,
+    MessagePair,
+    NewCase,
+    PostgresStorage,
+    SqliteStorage,
+    Storage,
+)
+from bot.storage.postgres import MIGRATIONS
+from tests.services import fresh_postgres
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
 async def storage(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Storage]:
     store: Storage
     if request.param == "memory":
         store = MemoryStorage()
-    else:
+    elif request.param == "sqlite":
         store = await SqliteStorage.open(tmp_path / "bot.sqlite3")
+    else:
+        store = await PostgresStorage.open(await fresh_postgres())
     yield store
     await store.close()
 
@@ -112,3 +124,33 @@ async def test_addresses_and_waiting_cases(storage: Storage) -> None:
     assert (await storage.case_by_id(second.id)).escalated_at == 3.0  # type: ignore[union-attr]
     await storage.forget_user("u1")
     assert await storage.load_address("u1") is None
+
+
+async def test_escalation_is_claimed_once_and_survives_stale_updates(storage: Storage) -> None:
+    case = await storage.open_case(NewCase("u1", "#FFFF", "ru", "risk", (), 1.0))
+    assert await storage.claim_escalation(case.id, 5.0)
+    assert not await storage.claim_escalation(case.id, 6.0)
+    assert not await storage.claim_escalation(case.id + 1000, 6.0)
+    await storage.update_case(replace(case, status="claimed", claimed_at=7.0))
+    stored = await storage.case_by_id(case.id)
+    assert stored is not None and stored.status == "claimed" and stored.escalated_at == 5.0
+
+
+async def test_postgres_replicas_migrate_once_and_race_for_one_claim() -> None:
+    url = await fresh_postgres()
+    first, second = await asyncio.gather(PostgresStorage.open(url), PostgresStorage.open(url))
+    try:
+        assert await first.schema_version() == len(MIGRATIONS)
+        case = await first.open_case(NewCase("u1", "#GGGG", "ru", "risk", (), 1.0))
+        claims = await asyncio.gather(
+            *(store.claim_escalation(case.id, 2.0) for store in (first, second) * 4)
+        )
+        assert sorted(claims) == [False] * 7 + [True]
+        await first.save_state("u1", '{"lang":"uz"}', 3.0)
+    finally:
+        await first.close()
+        await second.close()
+    reopened = await PostgresStorage.open(url)
+    assert await reopened.load_state("u1") == '{"lang":"uz"}'
+    assert await reopened.schema_version() == len(MIGRATIONS)
+    await reopened.close()
