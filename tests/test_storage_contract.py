@@ -8,7 +8,9 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
+from bot.config import Config
 from bot.storage import (
     MemoryStorage,
     MessagePair,
@@ -16,6 +18,7 @@ from bot.storage import (
     PostgresStorage,
     SqliteStorage,
     Storage,
+    open_storage,
 )
 from bot.storage.postgres import MIGRATIONS
 from tests.services import fresh_postgres
@@ -154,3 +157,17 @@ async def test_postgres_replicas_migrate_once_and_race_for_one_claim() -> None:
     assert await reopened.load_state("u1") == '{"lang":"uz"}'
     assert await reopened.schema_version() == len(MIGRATIONS)
     await reopened.close()
+
+
+async def test_database_url_picks_the_backend(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    sqlite = await open_storage(Config(database_url=f"sqlite:///{tmp_path}/chosen.sqlite3"))
+    assert isinstance(sqlite, SqliteStorage) and (tmp_path / "chosen.sqlite3").exists()
+    await sqlite.close()
+    with pytest.raises(ValidationError, match="DATABASE_URL"):
+        Config(database_url="mysql://localhost/bot")
+    postgres = await open_storage(Config(database_url=await fresh_postgres()))
+    assert isinstance(postgres, PostgresStorage)
+    await postgres.close()
