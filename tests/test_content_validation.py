@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.content.loader import ContentError, ContentHolder, inspect_content, load_content
+from bot.risk.detector import RiskDetector
 
 
 def t(text: str) -> str:
@@ -236,3 +237,19 @@ def test_reload_picks_up_a_good_edit(folder: Path) -> None:
     edit(folder, "faq.yaml", "'Alpha answer en'", "'New answer'")
     assert holder.reload() == []
     assert holder.current.topics_by_id["alpha"].answer["en"] == "New answer"
+
+
+def test_word_lists_serve_patterns_in_every_language(folder: Path) -> None:
+    lists = "negations: [not]\nwords:\n  hit: {en: [punch, kick], ru: [ударил], ky: [urdu], uz: [urdi], tg: [zad]}\n"
+    edit(folder, "risk.yaml", "negations: [not]\n", lists)
+    edit(folder, "risk.yaml", "'beat en'", "'beat en', 'boss + @hit'")
+    content = load_content(folder)
+    detector = RiskDetector.from_content(content.risk)
+    assert detector.detect("the boss punched me").categories == ["violence"]
+    assert detector.detect("boss ударил").categories == ["violence"]
+    assert detector.detect("the boss called me").categories == []
+
+
+def test_unknown_word_list(folder: Path) -> None:
+    edit(folder, "risk.yaml", "'beat en'", "'beat en', 'boss + @hitt'")
+    assert errors_of(folder) == ["risk.yaml:7: unknown word list '@hitt'"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import phonenumbers
@@ -11,6 +11,7 @@ from phonenumbers import shortnumberinfo
 from bot.content.flowgraph import check_flow
 from bot.content.models import LANGS
 from bot.content.yamlsource import Problem, YamlDocument
+from bot.risk.patterns import word_lists_used
 
 if TYPE_CHECKING:
     from bot.content.loader import Content
@@ -28,6 +29,7 @@ def check_snapshot(content: Content, docs: dict[str, YamlDocument]) -> list[Prob
     problems += _duplicates(
         docs["risk.yaml"], "categories", [c.id for c in content.risk.categories]
     )
+    problems += _check_risk_words(content, docs["risk.yaml"])
     topic_ids = {topic.id for topic in content.faq.topics}
     for name, doc in docs.items():
         if name.startswith("flows/"):
@@ -35,6 +37,24 @@ def check_snapshot(content: Content, docs: dict[str, YamlDocument]) -> list[Prob
             if flow is not None:
                 problems += check_flow(flow, doc, topic_ids)
     return problems
+
+
+def _check_risk_words(content: Content, doc: YamlDocument) -> Iterator[Problem]:
+    """Every "@name" in a risk pattern must name a word list in `words:`."""
+    risk = content.risk
+    places: list[tuple[list[str | int], Mapping[str, list[str]]]] = [
+        (["human_request"], risk.human_request)
+    ]
+    for index, category in enumerate(risk.categories):
+        places.append((["categories", index, "patterns"], category.patterns))
+        places.append((["categories", index, "unless"], category.unless))
+    for loc, by_lang in places:
+        for lang, patterns in by_lang.items():
+            for pos, pattern in enumerate(patterns):
+                for name in word_lists_used(pattern):
+                    if name not in risk.words:
+                        line = doc.line_of([*loc, lang, pos])
+                        yield Problem(doc.path, line, f"unknown word list '@{name}'")
 
 
 def _duplicates(doc: YamlDocument, key: str, ids: list[str]) -> Iterator[Problem]:

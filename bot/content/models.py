@@ -71,6 +71,7 @@ class RiskCategory(Frozen):
 class RiskFile(Frozen):
     version: int
     negations: list[NonEmpty] = Field(default_factory=list)
+    words: dict[Slug, TextList] = Field(default_factory=dict)
     human_request: TextList
     categories: list[RiskCategory]
 

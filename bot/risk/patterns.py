@@ -1,15 +1,18 @@
 """The editors' pattern language ("паспорт|документ + забрал|не отда") compiled for fast matching.
 
 A pattern is groups joined by " + "; a group is alternatives joined by "|"; an alternative is
-words that must stand next to each other. Each word is a stem (prefix) in any script; words of
-three letters or fewer, or ending in "!", must be whole words; stems of five letters or more
-also match with one typo. All groups must fall within `WINDOW` words of each other.
+words that must stand next to each other, or "@name" for every alternative of a named word list
+(written once per language, used by patterns in any language). Each word is a stem (prefix) in
+any script; words of three letters or fewer, or ending in "!", must be whole words; stems of
+five letters or more also match with one typo. All groups must fall within `WINDOW` words
+of each other.
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from bot.text.normalize import clean, fold
@@ -18,10 +21,20 @@ WINDOW = 12
 FUZZY_MIN = 5
 
 
-@dataclass(frozen=True)
-class Stem:
-    text: str
-    whole: bool
+class Stem(str):
+    """A pattern word, folded; a trailing "!" marks a whole word. A str, so its hash is cached."""
+
+    @classmethod
+    def of(cls, text: str, whole: bool) -> Stem:
+        return cls(text + "!" if whole else text)
+
+    @property
+    def text(self) -> str:
+        return self.removesuffix("!")
+
+    @property
+    def whole(self) -> bool:
+        return self.endswith("!")
 
 
 @dataclass(frozen=True)
@@ -31,6 +44,19 @@ class Pattern:
     source: str
     groups: tuple[tuple[tuple[Stem, ...], ...], ...]
     heads: tuple[frozenset[Stem], ...] = ()
+
+
+WORD_LIST = re.compile(r"@([a-z0-9_-]+)")
+
+
+def expand(source: str, words: Mapping[str, Sequence[str]]) -> str:
+    """Replace each "@name" with the named word list's alternatives (unknown names: nothing)."""
+    return WORD_LIST.sub(lambda m: "|".join(words.get(m.group(1), ())), source)
+
+
+def word_lists_used(source: str) -> list[str]:
+    """Names of the word lists a pattern refers to, for the content check."""
+    return WORD_LIST.findall(source)
 
 
 def parse_pattern(source: str) -> Pattern:
@@ -51,7 +77,7 @@ def parse_pattern(source: str) -> Pattern:
 def _stem(word: str) -> Stem:
     whole = word.endswith("!")
     folded = fold(clean(word.rstrip("!")))
-    return Stem(folded.replace(" ", ""), whole or len(folded) <= 3)
+    return Stem.of(folded.replace(" ", ""), whole or len(folded) <= 3)
 
 
 def _deletions(text: str) -> set[str]:
@@ -95,10 +121,10 @@ class StemMatcher:
         return cached
 
     def _compute(self, word: str) -> set[Stem]:
-        found = {Stem(word, True)} if word in self.wholes else set()
+        found = {Stem.of(word, True)} if word in self.wholes else set()
         for end in range(1, len(word) + 1):
             if word[:end] in self.prefixes:
-                found.add(Stem(word[:end], False))
+                found.add(Stem.of(word[:end], False))
         for length in self.lengths:
             for end in (length - 1, length, length + 1):
                 if FUZZY_MIN - 1 <= end <= len(word):
@@ -109,7 +135,7 @@ class StemMatcher:
         found: set[Stem] = set()
         for key in _deletions(head) | {head}:
             for stem in self.typo_keys.get(key, ()):
-                found.add(Stem(stem, False))
+                found.add(Stem.of(stem, False))
         return found
 
 
@@ -120,25 +146,38 @@ class Message:
     matched: Sequence[frozenset[Stem]]
     after_negation: Sequence[bool]
     negations: frozenset[str]
-    present: frozenset[Stem] = frozenset()
+    where: Mapping[Stem, Sequence[int]] = field(default_factory=dict)
+
+    @classmethod
+    def of(
+        cls, matched: Sequence[frozenset[Stem]], negations: frozenset[str], folded: Sequence[str]
+    ) -> Message:
+        """Index each stem's positions once, so patterns look only where their words are."""
+        where: dict[Stem, list[int]] = defaultdict(list)
+        for position, stems in enumerate(matched):
+            for stem in stems:
+                where[stem].append(position)
+        after_negation = [i > 0 and folded[i - 1] in negations for i in range(len(folded))]
+        return cls(matched, after_negation, negations, dict(where))
 
 
 def occurrences(alternative: Sequence[Stem], message: Message) -> list[int]:
     """Start positions where the alternative's words stand in a row, not right after a negation."""
-    span = len(alternative)
     negatable = alternative[0].text not in message.negations
-    starts = []
-    for start in range(len(message.matched) - span + 1):
-        if negatable and message.after_negation[start]:
-            continue
-        if all(alternative[k] in message.matched[start + k] for k in range(span)):
-            starts.append(start)
-    return starts
+    rest = range(1, len(alternative))
+    last = len(message.matched)
+    return [
+        start
+        for start in message.where.get(alternative[0], ())
+        if not (negatable and message.after_negation[start])
+        and start + len(alternative) <= last
+        and all(alternative[k] in message.matched[start + k] for k in rest)
+    ]
 
 
 def find(pattern: Pattern, message: Message) -> list[int] | None:
     """Word positions that fired, every group within the window, or None."""
-    if not all(heads & message.present for heads in pattern.heads):
+    if not all(heads.intersection(message.where) for heads in pattern.heads):
         return None
     per_group: list[list[tuple[int, int]]] = []
     for group in pattern.groups:
