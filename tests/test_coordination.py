@@ -11,6 +11,7 @@ from redis.asyncio import Redis
 from bot.config import Config
 from bot.coordination import (
     Coordination,
+    Counter,
     InProcessCounter,
     InProcessLocks,
     Locks,
@@ -80,30 +81,45 @@ async def test_redis_lock_is_released_after_an_error() -> None:
     await client.aclose()
 
 
-async def test_in_process_counter_counts_per_window() -> None:
-    now = [100.0]
-    counter = InProcessCounter(clock=lambda: now[0])
-    assert [await counter.hit("k", 10) for _ in range(3)] == [1, 2, 3]
-    assert await counter.hit("other", 10) == 1
-    now[0] = 109.9
-    assert await counter.hit("k", 10) == 4
-    now[0] = 110.0
-    assert await counter.hit("k", 10) == 1
-
-
-async def test_redis_counter_is_shared_and_windows_expire() -> None:
+@pytest.fixture(params=["in-process", "redis"])
+async def counters(request: pytest.FixtureRequest) -> AsyncIterator[tuple[Counter, Counter]]:
+    """Two replicas' counters: one shared object in-process, two clients of one Redis."""
+    if request.param == "in-process":
+        shared = InProcessCounter()
+        yield shared, shared
+        return
     url = await fresh_redis()
     clients = [Redis.from_url(url), Redis.from_url(url)]
-    counters = [RedisCounter(client) for client in clients]
-    assert [await counters[i % 2].hit("k", 60) for i in range(4)] == [1, 2, 3, 4]
-    assert await counters[1].hit("other", 60) == 1
-    assert 0 < await clients[0].pttl("hits:k") <= 60_000
-    await counters[0].hit("short", 0.05)
-    while await clients[0].exists("hits:short"):
-        await asyncio.sleep(0.01)
-    assert await counters[1].hit("short", 0.05) == 1
+    yield RedisCounter(clients[0]), RedisCounter(clients[1])
     for client in clients:
         await client.aclose()
+
+
+async def test_counter_slides_its_window_across_replicas(
+    counters: tuple[Counter, Counter],
+) -> None:
+    hits = [await counters[i % 2].hit("k", 10, now=100.0 + i) for i in range(4)]
+    assert hits == [1, 2, 3, 4]
+    assert await counters[1].hit("other", 10, now=103.0) == 1
+    assert await counters[0].hit("k", 10, now=110.5) == 4
+    assert await counters[1].hit("k", 10, now=125.0) == 1
+
+
+async def test_counter_uses_the_wall_clock_by_default(counters: tuple[Counter, Counter]) -> None:
+    assert [await counters[0].hit("k", 60), await counters[1].hit("k", 60)] == [1, 2]
+
+
+async def test_redis_counter_keys_expire_with_their_window() -> None:
+    client = Redis.from_url(await fresh_redis())
+    await RedisCounter(client).hit("short", 0.05)
+    assert 0 < await client.pttl("hits:short") <= 50
+
+    async def gone() -> None:
+        while await client.exists("hits:short"):
+            await asyncio.sleep(0.01)
+
+    await asyncio.wait_for(gone(), timeout=5)
+    await client.aclose()
 
 
 async def test_redis_url_selects_redis_and_its_absence_in_process() -> None:

@@ -13,8 +13,8 @@ class Locks(Protocol):
 
 
 class Counter(Protocol):
-    """Fixed-window hit counter for throttling; keys are pseudonyms, never Telegram ids."""
+    """Sliding-window hit counter for throttling; keys are pseudonyms, never Telegram ids."""
 
-    async def hit(self, key: str, window_s: float) -> int:
-        """Count one hit on `key`; returns the hits in the current window, this one included."""
+    async def hit(self, key: str, window_s: float, now: float | None = None) -> int:
+        """One hit at `now` (default: wall clock); returns the hits of the last `window_s` s."""
         ...

@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections import deque
 from collections.abc import AsyncIterator, Callable
 
-# Expired windows are dropped once this many keys are kept, so memory stays bounded.
+# Idle keys are dropped once this many are kept, so memory stays bounded.
 PRUNE_AT = 10_000
 
 
@@ -33,18 +34,18 @@ class InProcessLocks:
 
 
 class InProcessCounter:
-    """Fixed windows kept in a dict: the same answers as the Redis counter, for one process."""
+    """Hit times per key in memory: the same answers as the Redis counter, for one process."""
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self.clock = clock
-        self._windows: dict[str, tuple[float, int]] = {}
+        self._hits: dict[str, deque[float]] = {}
 
-    async def hit(self, key: str, window_s: float) -> int:
-        now = self.clock()
-        ends, hits = self._windows.get(key, (now, 0))
-        if now >= ends:
-            ends, hits = now + window_s, 0
-        self._windows[key] = (ends, hits + 1)
-        if len(self._windows) > PRUNE_AT:
-            self._windows = {k: w for k, w in self._windows.items() if w[0] > now}
-        return hits + 1
+    async def hit(self, key: str, window_s: float, now: float | None = None) -> int:
+        now = self.clock() if now is None else now
+        if len(self._hits) > PRUNE_AT:
+            self._hits = {k: h for k, h in self._hits.items() if h and h[-1] > now - window_s}
+        hits = self._hits.setdefault(key, deque())
+        while hits and hits[0] <= now - window_s:
+            hits.popleft()
+        hits.append(now)
+        return len(hits)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import math
+import secrets
+import time
 from collections.abc import AsyncIterator
 
 from redis.asyncio import Redis
@@ -33,15 +36,18 @@ class RedisLocks:
 
 
 class RedisCounter:
-    """INCR plus an expiry set only by the window's first hit, in one transaction."""
+    """Hit times in a sorted set per key: drop old ones, add, count, all in one transaction."""
 
     def __init__(self, client: Redis) -> None:
         self.client = client
 
-    async def hit(self, key: str, window_s: float) -> int:
+    async def hit(self, key: str, window_s: float, now: float | None = None) -> int:
+        now = time.time() if now is None else now
         name = f"hits:{key}"
         async with self.client.pipeline(transaction=True) as pipe:
-            pipe.incr(name)
-            pipe.pexpire(name, max(1, int(window_s * 1000)), nx=True)
-            hits, _ = await pipe.execute()
+            pipe.zremrangebyscore(name, "-inf", now - window_s)
+            pipe.zadd(name, {f"{now}:{secrets.token_hex(4)}": now})
+            pipe.zcard(name)
+            pipe.pexpire(name, max(1, math.ceil(window_s * 1000)))
+            _, _, hits, _ = await pipe.execute()
         return int(hits)
