@@ -7,6 +7,7 @@ import asyncio
 import json
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 from bot.config import Config, MissingSetting
@@ -74,6 +75,17 @@ def _content_commands(parser: argparse.ArgumentParser) -> None:
     )
     diagram.add_argument("--content", type=Path, default=None)
     diagram.set_defaults(handler=_content_diagram)
+    schema = tools.add_parser("schema", help="write content/schema/*.json for YAML editors")
+    schema.add_argument("directory", nargs="?", type=Path, default=None)
+    schema.set_defaults(handler=_content_schema)
+    export = tools.add_parser("export-translations", help="every text as CSV, one row per string")
+    export.add_argument("directory", type=Path)
+    export.add_argument("csv", type=Path)
+    export.set_defaults(handler=_export_translations)
+    imports = tools.add_parser("import-translations", help="write an edited CSV back into YAML")
+    imports.add_argument("directory", type=Path)
+    imports.add_argument("csv", type=Path)
+    imports.set_defaults(handler=_import_translations)
 
 
 def _content_dir(args: argparse.Namespace, attribute: str = "content") -> Path:
@@ -82,16 +94,54 @@ def _content_dir(args: argparse.Namespace, attribute: str = "content") -> Path:
 
 
 def _content_check(args: argparse.Namespace) -> int:
+    from bot.content.stats import counts_table, language_counts, missing_by_language
+
     directory = _content_dir(args, "directory")
-    _, problems = inspect_content(directory)
+    content, problems = inspect_content(directory)
     shown = [p for p in problems if p.severity == "error" or not args.quiet]
     for problem in shown:
         print(f"{directory}/{problem}" if not problem.path.startswith(str(directory)) else problem)
-    errors = sum(1 for p in problems if p.severity == "error")
-    warnings = sum(1 for p in problems if p.severity == "warning")
-    notes = sum(1 for p in problems if p.severity == "note")
-    print(f"{errors} errors, {warnings} warnings, {notes} notes (unverified entries)")
-    return 1 if errors else 0
+    if content is not None and not args.quiet:
+        print(counts_table(language_counts(content)))
+    by_severity = Counter(p.severity for p in problems)
+    missing = sum(missing_by_language(content).values()) if content else "?"
+    print(
+        f"{by_severity['error']} errors, {missing} missing translations, "
+        f"{by_severity['warning']} warnings, {by_severity['note']} notes (unverified entries)"
+    )
+    return 1 if by_severity["error"] else 0
+
+
+def _content_schema(args: argparse.Namespace) -> int:
+    from bot.content.schema import write_schemas
+
+    for path in write_schemas(_content_dir(args, "directory")):
+        print(f"wrote {path}")
+    return 0
+
+
+def _export_translations(args: argparse.Namespace) -> int:
+    from bot.content.translations import export_translations
+
+    rows = export_translations(args.directory, args.csv)
+    print(f"{rows} texts written to {args.csv}")
+    return 0
+
+
+def _import_translations(args: argparse.Namespace) -> int:
+    from bot.content.translations import TranslationError, import_translations
+
+    try:
+        changed = import_translations(args.directory, args.csv)
+    except TranslationError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print("nothing was written", file=sys.stderr)
+        return 1
+    for name in changed:
+        print(f"updated {args.directory / name}")
+    print(f"{len(changed)} files updated" if changed else "no changes")
+    return 0
 
 
 def _content_diagram(args: argparse.Namespace) -> int:

@@ -23,6 +23,7 @@ class Config(BaseSettings):
     admin_ids: list[int] = Field(default_factory=list)
     data_dir: Path = Path("data")
     content_dir: Path = Path("content")
+    content_watch_seconds: float = 5.0
     secret_key: SecretStr = SecretStr(DEVELOPMENT_SECRET)
     database_url: str = ""
     redis_url: str = ""

@@ -43,7 +43,7 @@ class Scheduler:
         )
 
     def every(self, name: str, seconds: float, job: Job) -> None:
-        """Run `job` every `seconds`; a late run is not repeated to catch up."""
+        """Run `job` every `seconds`; a slow run is never overlapped by the next one."""
         self.aps.add_job(
             _run,
             "interval",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
 
 LANGS: tuple[str, ...] = ("ru", "ky", "uz", "tg", "en")
 Lang = Literal["ru", "ky", "uz", "tg", "en"]
@@ -13,9 +13,28 @@ Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_le
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Country = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 
+
+def per_language(item: dict[str, object], required: bool) -> WithJsonSchema:
+    """JSON Schema of a lang -> value mapping, so editors see a missing language as they type."""
+    schema: dict[str, object] = {
+        "type": "object",
+        "description": "One entry per language: ru, ky, uz (Latin script), tg, en.",
+        "properties": {lang: item for lang in LANGS},
+        "additionalProperties": False,
+    }
+    if required:
+        schema["required"] = list(LANGS)
+    return WithJsonSchema(schema)
+
+
+_STRING = {"type": "string", "minLength": 1}
+_STRINGS = {"type": "array", "items": _STRING}
+
 # Every user-visible text is a mapping lang -> text; missing languages are reported by the checker.
-Text = dict[str, NonEmpty]
-TextList = dict[str, list[NonEmpty]]
+Text = Annotated[dict[str, NonEmpty], per_language(_STRING, required=True)]
+TextList = Annotated[dict[str, list[NonEmpty]], per_language(_STRINGS, required=True)]
+# Matcher hints that may be empty in a language (keywords, `unless` guards).
+OptionalTextList = Annotated[dict[str, list[NonEmpty]], per_language(_STRINGS, required=False)]
 
 
 class Frozen(BaseModel):
@@ -40,7 +59,7 @@ class FaqTopic(Sourced):
     title: Text
     answer: Text
     phrasings: TextList
-    keywords: TextList = Field(default_factory=dict)
+    keywords: OptionalTextList = Field(default_factory=dict)
     related: list[Slug] = Field(default_factory=list)
     flow: Slug | None = None
 
@@ -65,7 +84,7 @@ class RiskCategory(Frozen):
     id: Slug
     label: Text
     patterns: TextList
-    unless: TextList = Field(default_factory=dict)
+    unless: OptionalTextList = Field(default_factory=dict)
 
 
 class RiskFile(Frozen):

@@ -32,6 +32,7 @@ from bot.storage import open_storage
 from bot.storage.base import Storage
 from bot.telegram import operators, users
 from bot.telegram.address import AddressBook
+from bot.telegram.admin import ContentReloads
 from bot.telegram.relay import Relay
 from bot.telegram.sla import SlaTimers
 from bot.text.language import LANGS
@@ -120,15 +121,16 @@ def create_app(
     dispatcher.include_router(
         users.setup(users.UserSide(conversations, relay, addresses, timers, secret))
     )
+    reloads = ContentReloads(
+        bot, holder, set(config.admin_ids), operator_chat_id, config.operator_lang
+    )
+    if config.content_watch_seconds > 0:
+        scheduler.every("content-watch", config.content_watch_seconds, reloads.poll)
     operator_side = operators.OperatorSide(
-        relay, timers, set(config.admin_ids), lambda: _reload(holder)
+        relay, timers, set(config.admin_ids), reloads.reload_now
     )
     dispatcher.include_router(operators.setup(operator_side, operator_chat_id))
     return TelegramApp(bot, dispatcher, relay, timers, scheduler, holder, config, coordination)
-
-
-def _reload(holder: ContentHolder) -> list[str]:
-    return [str(problem) for problem in holder.reload()]
 
 
 async def check_rights(bot: Bot, group: int, is_forum: bool) -> bool:

@@ -9,6 +9,7 @@ from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 
+from bot import directory
 from bot.handoff.cases import CaseError, claim, close
 from bot.handoff.model import Case
 from bot.telegram.relay import Relay
@@ -25,7 +26,7 @@ class OperatorSide:
         relay: Relay,
         timers: SlaTimers,
         admin_ids: set[int],
-        reload_content: Callable[[], list[str]],
+        reload_content: Callable[[], Awaitable[str]],
     ) -> None:
         self.relay = relay
         self.timers = timers
@@ -33,7 +34,9 @@ class OperatorSide:
         self.reload_content = reload_content
 
     async def say(self, message: Message, key: str, **values: object) -> None:
-        text = self.relay.content.text(key, self.relay.lang, **values)
+        await self.reply(message, self.relay.content.text(key, self.relay.lang, **values))
+
+    async def reply(self, message: Message, text: str) -> None:
         thread = message.message_thread_id if message.is_topic_message else None
         await send_text(self.relay.bot, message.chat.id, text, thread_id=thread)
 
@@ -94,15 +97,18 @@ def setup(side: OperatorSide, operator_chat_id: int) -> Router:
     async def on_case_command(message: Message, command: CommandObject) -> None:
         await side.on_case_command(message, command, case_commands[command.command])
 
+    @router.message(Command("directory"))
+    async def on_directory(message: Message, command: CommandObject) -> None:
+        content, lang = side.relay.content, side.relay.lang
+        await side.reply(message, directory.operator_directory(content, command.args or "", lang))
+
     @router.message(Command("reload", "stats"))
     async def on_admin(message: Message, command: CommandObject) -> None:
         if message.from_user is None or message.from_user.id not in side.admin_ids:
             await side.say(message, "op_admin_only")
             return
         if command.command == "reload":
-            errors = side.reload_content()
-            key = "admin_reload_failed" if errors else "admin_reload_ok"
-            await side.say(message, key, errors="\n".join(errors[:20]))
+            await side.reply(message, await side.reload_content())
             return
         await side.say(
             message, "admin_stats", waiting=len(await side.relay.storage.waiting_cases())

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pydantic import SecretStr
@@ -32,11 +33,13 @@ async def running(tmp_path: Path) -> AsyncIterator[tuple[FakeTelegram, TelegramA
 
 @contextlib.asynccontextmanager
 async def bot_running(
-    tmp_path: Path, sla_minutes: int
+    tmp_path: Path, sla_minutes: int, content_dir: Path = CONTENT_DIR, **settings: Any
 ) -> AsyncIterator[tuple[FakeTelegram, TelegramApp, Path]]:
     fake = FakeTelegram(TOKEN)
     url = await fake.start()
-    fake.add_group(GROUP, "Operators", is_forum=True, member_ids={OPERATOR})
+    fake.add_group(
+        GROUP, "Operators", is_forum=True, member_ids={OPERATOR, *settings.get("admin_ids", [])}
+    )
     config = Config(
         bot_token=SecretStr(TOKEN),
         operator_chat_id=GROUP,
@@ -44,9 +47,10 @@ async def bot_running(
         telegram_api_base=url,
         data_dir=tmp_path,
         handoff_sla_minutes=sla_minutes,
+        **settings,
     )
     storage = await SqliteStorage.open(tmp_path / "bot.sqlite3")
-    holder = ContentHolder(CONTENT_DIR, load_content(CONTENT_DIR))
+    holder = ContentHolder(content_dir, load_content(content_dir))
     app = create_app(config, storage, lambda: 1_790_000_000.0, holder)
     await app.start()
     polling = asyncio.create_task(
