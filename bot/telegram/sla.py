@@ -16,11 +16,7 @@ SWEEP_JOB = "sla-sweep"
 
 
 class SlaTimers:
-    """Every replica keeps a timer per waiting case; the database lets only one of them fire.
-
-    Timers are derived from stored cases, so a restart re-creates them, and a periodic sweep
-    picks up cases opened by another replica (which may have died since).
-    """
+    """Timers derived from stored cases on every replica; the database lets one of them fire."""
 
     def __init__(
         self, scheduler: Scheduler, relay: Relay, sla_minutes: float, hours: OperatorHours
@@ -78,5 +74,5 @@ class SlaTimers:
                 self.schedule(case)
 
     def watch(self) -> None:
-        """Restore again every sweep, for cases that other replicas opened."""
+        """Restore again every sweep: other replicas open cases too, and may die before firing."""
         self.scheduler.every(SWEEP_JOB, self.sweep_seconds, self.restore)
