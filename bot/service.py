@@ -7,10 +7,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from bot.content.loader import Content
+from bot.coordination.base import Locks
+from bot.coordination.local import InProcessLocks
 from bot.dialogue import Dialogue
 from bot.events import Event, Forget, Inbound, OpenCase, Schedule, Unschedule
 from bot.identity import case_code
-from bot.locks import KeyedLocks
 from bot.metrics import Metrics
 from bot.state import State
 from bot.stats import Stats
@@ -42,6 +43,7 @@ class Conversations:
         clock: Clock,
         rng: random.Random | None = None,
         metrics: Metrics | None = None,
+        locks: Locks | None = None,
     ) -> None:
         self.storage = storage
         self.clock = clock
@@ -49,14 +51,14 @@ class Conversations:
         self.dialogue = Dialogue(content)
         self.stats = Stats(storage, metrics)
         self.listeners: list[Listener] = []
-        self._locks = KeyedLocks()
+        self.locks = locks or InProcessLocks()
 
     def use_content(self, content: Content) -> None:
         """Switch to a freshly loaded snapshot (hot reload); running conversations keep going."""
         self.dialogue = Dialogue(content)
 
     async def handle(self, user_key: str, inbound: Inbound) -> Outcome:
-        async with self._locks.hold(user_key):
+        async with self.locks.hold(f"user:{user_key}"):
             return await self._handle(user_key, inbound)
 
     async def _handle(self, user_key: str, inbound: Inbound) -> Outcome:

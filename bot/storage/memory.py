@@ -50,7 +50,17 @@ class MemoryStorage:
         return found[-1] if found else None
 
     async def update_case(self, case: Case) -> None:
+        stored = self.cases.get(case.id)
+        if stored is not None and stored.escalated_at is not None:
+            case = replace(case, escalated_at=stored.escalated_at)
         self.cases[case.id] = case
+
+    async def claim_escalation(self, case_id: int, at: float) -> bool:
+        case = self.cases.get(case_id)
+        if case is None or case.escalated_at is not None:
+            return False
+        self.cases[case_id] = replace(case, escalated_at=at)
+        return True
 
     async def waiting_cases(self) -> list[Case]:
         return [c for c in self.cases.values() if c.status == "waiting"]

@@ -144,7 +144,7 @@ class SqliteStorage:
         row = await self._one(
             f"SELECT {CASE_COLUMNS} FROM cases WHERE {where} ORDER BY id DESC LIMIT 1", params
         )
-        return _case_from_row(row) if row else None
+        return case_from_row(row) if row else None
 
     async def active_case(self, user_key: str) -> Case | None:
         return await self._case("user_key = ? AND status IN ('waiting', 'claimed')", (user_key,))
@@ -158,7 +158,7 @@ class SqliteStorage:
     async def update_case(self, case: Case) -> None:
         sql = (
             "UPDATE cases SET status = ?, categories = ?, claimed_at = ?, closed_at = ?, "
-            "thread_id = ?, escalated_at = ? WHERE id = ?"
+            "thread_id = ?, escalated_at = COALESCE(escalated_at, ?) WHERE id = ?"
         )
         params = (
             case.status,
@@ -171,10 +171,16 @@ class SqliteStorage:
         )
         await self._write(sql, params)
 
+    async def claim_escalation(self, case_id: int, at: float) -> bool:
+        sql = "UPDATE cases SET escalated_at = ? WHERE id = ? AND escalated_at IS NULL"
+        cursor = await self.db.execute(sql, (at, case_id))
+        await self.db.commit()
+        return cursor.rowcount == 1
+
     async def waiting_cases(self) -> list[Case]:
         sql = f"SELECT {CASE_COLUMNS} FROM cases WHERE status = 'waiting' ORDER BY id"
         async with self.db.execute(sql) as cursor:
-            return [_case_from_row(row) for row in await cursor.fetchall()]
+            return [case_from_row(row) for row in await cursor.fetchall()]
 
     async def save_address(self, user_key: str, sealed: str, at: float) -> None:
         sql = (
@@ -287,7 +293,7 @@ class SqliteStorage:
         await self.db.close()
 
 
-def _case_from_row(row: Any) -> Case:
+def case_from_row(row: Any) -> Case:
     values = list(row)
     values[5] = tuple(json.loads(values[5]))
     return Case(*values)

@@ -25,6 +25,7 @@ from aiohttp import web
 
 from bot.config import Config
 from bot.content.loader import ContentHolder, load_content
+from bot.coordination import Coordination, open_coordination
 from bot.handoff.cases import OperatorHours
 from bot.metrics import Metrics
 from bot.scheduler import Scheduler
@@ -123,6 +124,7 @@ class TelegramApp:
     config: Config
     metrics: Metrics
     jobs: UserJobs
+    coordination: Coordination
 
     async def start(self) -> None:
         """Check rights, publish commands, restore timers; problems are logged, never silent."""
@@ -131,6 +133,7 @@ class TelegramApp:
         await publish_commands(self.bot, self.holder)
         self.scheduler.start()
         await self.timers.restore()
+        self.timers.watch()
         await self.jobs.start()
 
     async def stop(self) -> None:
@@ -150,14 +153,21 @@ def make_bot(config: Config, token: str, metrics: Metrics, operator_chat_id: int
 
 
 def create_app(
-    config: Config, storage: Storage, clock: Clock, holder: ContentHolder | None = None
+    config: Config,
+    storage: Storage,
+    clock: Clock,
+    holder: ContentHolder | None = None,
+    coordination: Coordination | None = None,
 ) -> TelegramApp:
     """The factory: one Bot, one Dispatcher, routers per side, dependencies passed in."""
     token, operator_chat_id = config.require_telegram()
     holder = holder or ContentHolder(config.content_dir, load_content(config.content_dir))
+    coordination = coordination or Coordination.in_process()
     metrics = Metrics()
     bot = make_bot(config, token, metrics, operator_chat_id)
-    conversations = Conversations(holder.current, storage, clock, metrics=metrics)
+    conversations = Conversations(
+        holder.current, storage, clock, metrics=metrics, locks=coordination.locks
+    )
     holder.listeners.append(conversations.use_content)
     secret = config.secret_key.get_secret_value()
     addresses = AddressBook(secret)
@@ -183,7 +193,9 @@ def create_app(
         relay, timers, set(config.admin_ids), reloads.reload_now
     )
     dispatcher.include_router(operators.setup(operator_side, operator_chat_id))
-    return TelegramApp(bot, dispatcher, relay, timers, scheduler, holder, config, metrics, jobs)
+    return TelegramApp(
+        bot, dispatcher, relay, timers, scheduler, holder, config, metrics, jobs, coordination
+    )
 
 
 async def check_rights(bot: Bot, group: int, is_forum: bool) -> bool:
@@ -216,7 +228,8 @@ async def publish_commands(bot: Bot, holder: ContentHolder) -> None:
 
 async def serve(config: Config, webhook: bool) -> None:
     storage = await open_storage(config)
-    app = create_app(config, storage, time.time)
+    coordination = await open_coordination(config)
+    app = create_app(config, storage, time.time, coordination=coordination)
     await app.start()
     metrics_runner = await serve_metrics(app, webhook)
     try:
@@ -229,6 +242,7 @@ async def serve(config: Config, webhook: bool) -> None:
         if metrics_runner is not None:
             await metrics_runner.cleanup()
         await app.stop()
+        await coordination.close()
         await storage.close()
 
 
@@ -299,5 +313,6 @@ def run_telegram(config: Config, webhook: bool) -> int:
     logging.basicConfig(
         level=config.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )
+    logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
     asyncio.run(serve(config, webhook))
     return 0

@@ -15,7 +15,6 @@ from bot.content.loader import Content
 from bot.events import Event, Inbound
 from bot.handoff.cases import operator_card
 from bot.handoff.model import Case, MessagePair
-from bot.locks import KeyedLocks
 from bot.service import Conversations
 from bot.storage.base import Storage
 from bot.telegram.address import AddressBook
@@ -46,7 +45,6 @@ class Relay:
         self.group = operator_chat_id
         self.lang = operator_lang
         self.is_forum = False
-        self._case_locks = KeyedLocks()
 
     @property
     def content(self) -> Content:
@@ -60,7 +58,7 @@ class Relay:
 
     async def open_case(self, case: Case, phrase: str, summary: str) -> Case:
         """Post the case card (in its own forum topic when the group is a forum), exactly once."""
-        async with self._case_locks.hold(case.id):
+        async with self.conversations.locks.hold(f"case:{case.id}"):
             fresh = await self.storage.case_by_id(case.id) or case
             if fresh.thread_id is not None:
                 return fresh
