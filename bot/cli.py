@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import json
 import sys
 import time
@@ -13,6 +14,8 @@ from pathlib import Path
 from bot.config import Config, MissingSetting
 from bot.content.loader import ContentError, inspect_content, load_content
 from bot.events import Inbound
+
+MIN_SECRET_LENGTH = 32
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -59,7 +62,63 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--errors", type=int, default=15, help="wrong answers to list per set")
     evaluate.set_defaults(handler=_eval)
     _content_commands(commands.add_parser("content", help="editors' tools"))
+    report = commands.add_parser("report", help="donor report (CSV and PNG) from the counters")
+    report.add_argument("--from", dest="first_day", type=_iso_day, required=True)
+    report.add_argument("--to", dest="last_day", type=_iso_day, required=True)
+    report.add_argument("--out", type=Path, default=Path("."), help="folder for the files")
+    report.add_argument("--content", type=Path, default=None)
+    report.set_defaults(handler=_report)
+    rotate = commands.add_parser(
+        "rotate-key", help="move stored pseudonyms and sealed chat ids to a new SECRET_KEY"
+    )
+    rotate.add_argument(
+        "--new-key-file", type=Path, required=True, help="file holding the new secret"
+    )
+    rotate.set_defaults(handler=_rotate_key)
     return parser
+
+
+def _rotate_key(args: argparse.Namespace) -> int:
+    from bot.rotation import rotate_key
+    from bot.storage import open_storage
+
+    config = Config()
+    old = config.secret_key.get_secret_value()
+    new = args.new_key_file.read_text(encoding="utf-8").strip()
+    if len(new) < MIN_SECRET_LENGTH or new == old:
+        print(
+            f"error: the new key must differ and be {MIN_SECRET_LENGTH}+ characters",
+            file=sys.stderr,
+        )
+        return 2
+
+    async def rotate() -> int:
+        storage = await open_storage(config)
+        try:
+            result = await rotate_key(storage, old, new)
+        finally:
+            await storage.close()
+        print(f"{result.moved} people moved to the new key, {result.unreadable} unreadable")
+        return 0
+
+    return asyncio.run(rotate())
+
+
+def _iso_day(text: str) -> str:
+    return dt.date.fromisoformat(text).isoformat()
+
+
+def _report(args: argparse.Namespace) -> int:
+    from bot.report import write_report
+
+    if args.first_day > args.last_day:
+        print("error: --from is after --to", file=sys.stderr)
+        return 2
+    content = load_content(_content_dir(args))
+    written = asyncio.run(write_report(Config(), content, args.first_day, args.last_day, args.out))
+    for path in written:
+        print(path)
+    return 0
 
 
 def _content_commands(parser: argparse.ArgumentParser) -> None:

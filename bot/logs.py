@@ -11,10 +11,12 @@ from bot.config import Config
 
 SAFE_FIELDS = (
     "user", "case", "kind", "direction", "reason", "notice", "count", "method", "status", "error",
+    "outcome",
 )  # fmt: skip
 TEXT_FIELD = "text"
-# aiosqlite logs every statement with its parameters at DEBUG: never wanted in production.
-QUIET_LIBRARIES = ("aiosqlite",)
+# aiosqlite logs every statement with its parameters at DEBUG, APScheduler every timer run at
+# INFO: neither is wanted in production.
+QUIET_LIBRARIES = ("aiosqlite", "apscheduler.executors")
 PSEUDONYM_LENGTH = 8
 _text_logs = {"on": False}
 

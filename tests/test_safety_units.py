@@ -17,11 +17,13 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot import housekeeping
 from bot.config import Config
+from bot.coordination import InProcessCounter
 from bot.logs import KeyValueFormatter, setup_logging, text_field
+from bot.metrics import Metrics
 from bot.scheduler import Scheduler
 from bot.storage import MemoryStorage, NewCase
 from bot.telegram.app import RetryAfterMiddleware
-from bot.telegram.throttle import FloodGuard, MemoryHitCounter, PacingMiddleware, SendLimits
+from bot.telegram.throttle import FloodGuard, PacingMiddleware, SendLimits
 
 DAY = 86_400.0
 
@@ -97,13 +99,6 @@ async def test_trail_job_is_hourly_and_drops_ids_older_than_48_hours() -> None:
     assert await storage.tracked_messages("u1", 0.0) == [2]
 
 
-async def test_hit_counter_slides_its_window() -> None:
-    counter = MemoryHitCounter()
-    assert [await counter.hit("u", 10.0, t) for t in (0.0, 1.0, 2.0)] == [1, 2, 3]
-    assert await counter.hit("u", 10.0, 10.5) == 3
-    assert await counter.hit("other", 10.0, 10.5) == 1
-
-
 def private_message(user_id: int) -> Message:
     user = User(id=user_id, is_bot=False, first_name="X")
     return Message(message_id=1, date=0, chat=Chat(id=user_id, type="private"), from_user=user)
@@ -119,7 +114,7 @@ async def test_flood_guard_passes_the_limit_then_asks_once_and_drops() -> None:
     async def ask_to_wait(event: Any, key: str) -> None:
         asked.append(key)
 
-    guard = FloodGuard(MemoryHitCounter(), "secret", lambda: 5.0, 3, 30.0, ask_to_wait)
+    guard = FloodGuard(InProcessCounter(), "secret", lambda: 5.0, 3, 30.0, ask_to_wait)
     message = private_message(42)
     for _ in range(7):
         await guard(handler, message, {"event_from_user": message.from_user})
@@ -157,5 +152,6 @@ async def test_retry_after_waits_and_sends_again() -> None:
             raise TelegramRetryAfter(method=method, message="Too Many Requests", retry_after=0)
         return "sent"
 
-    result = await RetryAfterMiddleware()(make_request, None, SendMessage(chat_id=1, text="x"))  # type: ignore[arg-type]
+    retry = RetryAfterMiddleware(Metrics())
+    result = await retry(make_request, None, SendMessage(chat_id=1, text="x"))  # type: ignore[arg-type]
     assert result == "sent" and len(attempts) == 3

@@ -1,4 +1,4 @@
-"""One contract, every backend: what the bot keeps behaves the same in memory and in SQLite."""
+"""One contract, every backend: what the bot keeps behaves the same in memory, SQLite, Postgres."""
 
 from __future__ import annotations
 
@@ -8,16 +8,26 @@ from pathlib import Path
 
 import pytest
 
-from bot.storage import MemoryStorage, MessagePair, NewCase, SqliteStorage, Storage
+from bot.storage import (
+    MemoryStorage,
+    MessagePair,
+    NewCase,
+    PostgresStorage,
+    SqliteStorage,
+    Storage,
+)
+from tests.services import fresh_postgres
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
 async def storage(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Storage]:
     store: Storage
     if request.param == "memory":
         store = MemoryStorage()
-    else:
+    elif request.param == "sqlite":
         store = await SqliteStorage.open(tmp_path / "bot.sqlite3")
+    else:
+        store = await PostgresStorage.open(await fresh_postgres())
     yield store
     await store.close()
 
@@ -178,3 +188,76 @@ async def test_forget_user_also_drops_outbox_and_trail(storage: Storage) -> None
     assert await storage.outbox_pending() == [kept]
     assert await storage.tracked_messages("u1", 0.0) == []
     assert await storage.tracked_messages("u2", 0.0) == [1]
+
+
+async def test_scheduled_jobs_rescheduled_listed_in_order_and_cancelled_once(
+    storage: Storage,
+) -> None:
+    await storage.schedule_job("u1", "reminder:b", 30.0)
+    await storage.schedule_job("u2", "reminder:a", 20.0)
+    await storage.schedule_job("u1", "reminder:b", 10.0)
+    jobs = await storage.scheduled_jobs()
+    assert [(j.user_key, j.job, j.run_at) for j in jobs] == [
+        ("u1", "reminder:b", 10.0),
+        ("u2", "reminder:a", 20.0),
+    ]
+    assert await storage.cancel_job("u1", "reminder:b") is True
+    assert await storage.cancel_job("u1", "reminder:b") is False
+    await storage.forget_user("u2")
+    assert await storage.scheduled_jobs() == []
+
+
+async def test_retention_keeps_what_a_pending_reminder_needs(storage: Storage) -> None:
+    await storage.save_state("waiting", "{}", 100.0)
+    await storage.save_address("waiting", "sealed-w", 100.0)
+    await storage.schedule_job("waiting", "reminder:a", 5000.0)
+    await storage.save_state("idle", "{}", 100.0)
+    await storage.save_address("idle", "sealed-i", 100.0)
+    await storage.purge_before(500.0)
+    assert await storage.load_state("waiting") == "{}"
+    assert await storage.load_address("waiting") == "sealed-w"
+    assert await storage.load_state("idle") is None
+    assert await storage.load_address("idle") is None
+
+
+async def test_rename_user_moves_everything_kept_under_the_pseudonym(storage: Storage) -> None:
+    await storage.save_state("old", '{"lang":"uz"}', 1.0)
+    await storage.save_address("old", "sealed-old", 1.0)
+    await storage.save_address("other", "sealed-other", 1.0)
+    case = await storage.open_case(NewCase("old", "#MMMM", "uz", "risk", (), 1.0))
+    await storage.schedule_job("old", "reminder:a", 9.0)
+    await storage.outbox_add(case.id, "old", "to_operators", 4, 1.0)
+    await storage.track_messages("old", [4, 5], 1.0)
+    await storage.rename_user("old", "new", "sealed-new")
+    assert await storage.load_state("old") is None
+    assert await storage.load_state("new") == '{"lang":"uz"}'
+    assert sorted(await storage.sealed_addresses()) == [
+        ("new", "sealed-new"),
+        ("other", "sealed-other"),
+    ]
+    assert (await storage.active_case("new")) == replace(case, user_key="new")
+    assert [job.user_key for job in await storage.scheduled_jobs()] == ["new"]
+    assert [item.user_key for item in await storage.outbox_pending()] == ["new"]
+    assert await storage.tracked_messages("old", 0.0) == []
+    assert await storage.tracked_messages("new", 0.0) == [4, 5]
+
+
+async def test_sqlite_upgrades_a_file_that_already_has_reminders(tmp_path: Path) -> None:
+    """Migration 3 (reminders) may already be applied in the field; 4 adds outbox and trail."""
+    path = tmp_path / "bot.sqlite3"
+    older = await SqliteStorage.open(path)
+    async with older.db.executescript(
+        "DROP TABLE outbox; DROP TABLE chat_trail; PRAGMA user_version = 3"
+    ):
+        pass
+    await older.schedule_job("u1", "reminder:a", 9.0)
+    await older.close()
+    upgraded = await SqliteStorage.open(path)
+    case = await upgraded.open_case(NewCase("u1", "#NNNN", "ru", "risk", (), 1.0))
+    item = await upgraded.outbox_add(case.id, "u1", "to_operators", 7, 1.0)
+    assert await upgraded.outbox_pending() == [item]
+    assert [job.job for job in await upgraded.scheduled_jobs()] == ["reminder:a"]
+    async with upgraded.db.execute("PRAGMA user_version") as cursor:
+        row = await cursor.fetchone()
+    assert row is not None and row[0] == 4
+    await upgraded.close()

@@ -5,7 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+    model_validator,
+)
 
 LANGS: tuple[str, ...] = ("ru", "ky", "uz", "tg", "en")
 Lang = Literal["ru", "ky", "uz", "tg", "en"]
@@ -123,6 +130,30 @@ class FlowStep(Sourced):
     next: Slug | None = None
 
 
+class Reminder(Sourced):
+    """A deadline the bot may remind about, counted from a day the user names.
+
+    `start: arrival` counts `due_days` from the day of entry; `start: payment` repeats every
+    `every_months` from the day the user last paid (a patent paid monthly in advance).
+    Only `verified: true` reminders are ever offered.
+    """
+
+    id: Slug
+    when: dict[Slug, list[str]] = Field(default_factory=dict)
+    start: Literal["arrival", "payment"]
+    due_days: Annotated[int, Field(ge=1, le=366)] | None = None
+    every_months: Annotated[int, Field(ge=1, le=12)] | None = None
+    remind_days_before: Annotated[int, Field(ge=0, le=30)] = 3
+    title: Text
+    text: Text
+
+    @model_validator(mode="after")
+    def _one_kind_of_deadline(self) -> Reminder:
+        if (self.start == "arrival") != (self.due_days is not None and self.every_months is None):
+            raise ValueError("arrival reminders need due_days; payment reminders every_months")
+        return self
+
+
 class Flow(Frozen):
     version: int
     id: Slug
@@ -130,6 +161,7 @@ class Flow(Frozen):
     intro: Text
     related: list[Slug] = Field(default_factory=list)
     steps: list[FlowStep]
+    reminders: list[Reminder] = Field(default_factory=list)
 
 
 # --- Hotlines and services -----------------------------------------------------------------------

@@ -86,11 +86,17 @@ class OperatorSide:
         await self._move(close(case, self.relay.conversations.clock()), message, "case_closed")
 
     async def _move(self, case: Case, message: Message, notice: str) -> None:
-        """Store the case's new state, stop its timer, tell the user, confirm to operators."""
-        await self.relay.storage.update_case(case)
-        await self.timers.cancel(case)
+        """Store the case's new state, tell the user, confirm to operators."""
+        await self.store_move(case)
         await self.relay.notify_user(case, notice)
         await self.say(message, f"op_{notice}", code=case.code)
+
+    async def store_move(self, case: Case) -> None:
+        """A claimed or closed case: keep it, stop its SLA timer, count it anonymously."""
+        await self.relay.storage.update_case(case)
+        await self.timers.cancel(case)
+        stats = self.relay.conversations.stats
+        await (stats.case_closed(case) if case.status == "closed" else stats.case_claimed(case))
 
     async def note(self, case: Case, message: Message, command: CommandObject) -> None:
         """Notes stay in the group as they are: the command only acknowledges, nothing is sent."""
@@ -163,10 +169,10 @@ def setup(side: OperatorSide, operator_chat_id: int) -> Router:
             return
         if case.status == "waiting":
             case = claim(case, side.relay.conversations.clock())
-            await side.relay.storage.update_case(case)
-            await side.timers.cancel(case)
-        if not await side.outbox.send(case, TO_USER, message.message_id):
-            await side.say(message, "op_not_delivered", code=case.code)
+            await side.store_move(case)
+        problem = await side.outbox.send(case, TO_USER, message.message_id)
+        if problem:
+            await side.say(message, problem, code=case.code)
 
     @router.edited_message()
     async def on_operator_edit(message: Message) -> None:

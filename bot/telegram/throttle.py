@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from aiogram import BaseMiddleware, Bot
 from aiogram.client.session.middlewares.base import (
@@ -18,38 +17,15 @@ from aiogram.methods.base import Response, TelegramType
 from aiogram.types import CallbackQuery, TelegramObject, User
 from aiolimiter import AsyncLimiter
 
+from bot.coordination.base import Counter
 from bot.identity import user_key
 from bot.logs import pseudonym
 from bot.telegram.render import acknowledge
 
 log = logging.getLogger("bot.throttle")
 SENDING = ("Send", "Copy", "Forward")
+# Per-chat limiters kept before idle ones are dropped, so memory stays bounded.
 MAX_TRACKED = 10_000
-
-
-class HitCounter(Protocol):
-    """Hits of one key within a sliding window; a Redis-backed one can serve several replicas."""
-
-    async def hit(self, key: str, window: float, now: float) -> int: ...
-
-
-class MemoryHitCounter:
-    """One process's counter: timestamps per pseudonym, idle keys swept when there are many."""
-
-    def __init__(self) -> None:
-        self._hits: dict[str, deque[float]] = {}
-
-    async def hit(self, key: str, window: float, now: float) -> int:
-        if len(self._hits) > MAX_TRACKED:
-            self._sweep(now - window)
-        hits = self._hits.setdefault(key, deque())
-        while hits and hits[0] <= now - window:
-            hits.popleft()
-        hits.append(now)
-        return len(hits)
-
-    def _sweep(self, oldest: float) -> None:
-        self._hits = {key: hits for key, hits in self._hits.items() if hits and hits[-1] > oldest}
 
 
 def sent_to(method: TelegramMethod[Any]) -> int | None:
@@ -68,7 +44,7 @@ class FloodGuard(BaseMiddleware):
 
     def __init__(
         self,
-        counter: HitCounter,
+        counter: Counter,
         secret: str,
         clock: Callable[[], float],
         limit: int,

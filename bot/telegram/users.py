@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from aiogram import Bot, F, Router
 from aiogram.types import CallbackQuery, Message, TelegramObject, User
 
+from bot.coordination.base import Counter
 from bot.events import ClearChat, Inbound, OpenCase, RelayToOperator
 from bot.handoff.model import Case
 from bot.identity import user_key
@@ -17,9 +18,9 @@ from bot.state import State
 from bot.telegram.address import AddressBook
 from bot.telegram.outbox import TO_OPERATORS, Outbox
 from bot.telegram.relay import Relay
-from bot.telegram.render import acknowledge, send_events, valid_payload
+from bot.telegram.render import CoreButton, acknowledge, send_events
 from bot.telegram.sla import SlaTimers
-from bot.telegram.throttle import FloodGuard, MemoryHitCounter
+from bot.telegram.throttle import FloodGuard
 from bot.telegram.trail import ChatTrail
 
 log = logging.getLogger("bot.users")
@@ -53,6 +54,7 @@ class UserSide:
         trail: ChatTrail,
         timers: SlaTimers,
         secret: str,
+        flood_counter: Counter,
     ) -> None:
         self.conversations = conversations
         self.relay = relay
@@ -60,6 +62,7 @@ class UserSide:
         self.trail = trail
         self.timers = timers
         self.secret = secret
+        self.flood_counter = flood_counter
 
     @property
     def addresses(self) -> AddressBook:
@@ -133,9 +136,9 @@ class UserSide:
         await send_events(bot, user.id, outcome.events)
 
     def flood_guard(self, limit: int, window: float) -> FloodGuard:
-        """Counted in this process for now; a shared HitCounter can replace MemoryHitCounter."""
+        """Counted by the coordination counter: with REDIS_URL every replica sees every hit."""
         return FloodGuard(
-            MemoryHitCounter(),
+            self.flood_counter,
             self.secret,
             self.conversations.clock,
             limit,
@@ -205,20 +208,25 @@ def setup(side: UserSide, flood_limit: int, flood_window: float) -> Router:
     async def on_edit(message: Message) -> None:
         await side.edited(message)
 
+    @router.callback_query(F.message.chat.type == "private", CoreButton.filter())
+    async def on_button(query: CallbackQuery, callback_data: CoreButton) -> None:
+        await pressed(query, callback_data.to_core())
+
     @router.callback_query(F.message.chat.type == "private")
-    async def on_button(query: CallbackQuery) -> None:
-        await acknowledge(query)
-        data = query.data or ""
-        inbound = Inbound(
-            "button", data=data if valid_payload(data) else "invalid", lang_hint=lang_hint(query)
-        )
-        chat_id = query.message.chat.id if query.message else query.from_user.id
-        assert query.bot is not None
-        await side.handle(Sender(query.bot, query.from_user, chat_id, None), inbound)
+    async def on_forged_button(query: CallbackQuery) -> None:
+        """Data no keyboard of ours could carry: the core answers it like a stale button."""
+        await pressed(query, "invalid")
 
     @router.callback_query()
     async def on_foreign_button(query: CallbackQuery) -> None:
         """Buttons outside private chats (inline mode, groups) carry nothing for the core."""
         await acknowledge(query)
+
+    async def pressed(query: CallbackQuery, data: str) -> None:
+        await acknowledge(query)  # a press too old to answer is still worth handling
+        inbound = Inbound("button", data=data, lang_hint=lang_hint(query))
+        chat_id = query.message.chat.id if query.message else query.from_user.id
+        assert query.bot is not None
+        await side.handle(Sender(query.bot, query.from_user, chat_id, None), inbound)
 
     return router

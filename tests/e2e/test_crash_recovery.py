@@ -11,7 +11,7 @@ from pathlib import Path
 
 from tests.conftest import CONTENT_DIR
 from tests.e2e.fake_telegram import FakeTelegram
-from tests.e2e.test_bot_e2e import GROUP, NAME, TOKEN, USER, USERNAME
+from tests.e2e.harness import GROUP, NAME, TOKEN, USER, USERNAME
 
 HELD = "меня держат на складе, помогите"
 

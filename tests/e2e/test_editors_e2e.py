@@ -7,7 +7,7 @@ from pathlib import Path
 
 from tests.conftest import CONTENT_DIR
 from tests.e2e.fake_telegram import FakeTelegram
-from tests.e2e.test_bot_e2e import GROUP, OPERATOR, USER, bot_running
+from tests.e2e.harness import GROUP, OPERATOR, USER, bot_running
 
 ADMIN = 900001
 QUESTION = "patent skolko stoit v moskve"
@@ -43,7 +43,8 @@ async def test_edits_go_live_and_broken_edits_reach_only_admins(tmp_path: Path) 
     content = tmp_path / "content"
     shutil.copytree(CONTENT_DIR, content)
     settings = {"admin_ids": [ADMIN], "content_watch_seconds": 0.2}
-    async with bot_running(tmp_path, 10, content, **settings) as (fake, _, _):
+    async with bot_running(tmp_path, content_dir=content, **settings) as h:
+        fake = h.fake
         fake.user_message(USER, "/start", language_code="ru")
         await fake.wait_for(lambda: fake.sent(USER), what="language picker")
         fake.user_message(ADMIN, "/start", language_code="ru")
@@ -83,7 +84,8 @@ async def test_without_reachable_admins_the_report_goes_to_the_operators(tmp_pat
     content = tmp_path / "content"
     shutil.copytree(CONTENT_DIR, content)
     settings = {"admin_ids": [ADMIN], "content_watch_seconds": 0.2}
-    async with bot_running(tmp_path, 10, content, **settings) as (fake, _, _):
+    async with bot_running(tmp_path, content_dir=content, **settings) as h:
+        fake = h.fake
         line = replace_in(content / "ui.yaml", GOOD_PROGRESS, BAD_PROGRESS)
         await fake.wait_for(
             lambda: any(f"ui.yaml:{line}: flow_progress" in t for t in texts(fake, GROUP)),
@@ -93,7 +95,8 @@ async def test_without_reachable_admins_the_report_goes_to_the_operators(tmp_pat
 
 
 async def test_operators_directory_lists_leads_users_never_see(tmp_path: Path) -> None:
-    async with bot_running(tmp_path, 10) as (fake, _, _):
+    async with bot_running(tmp_path) as h:
+        fake = h.fake
         fake.group_message(GROUP, OPERATOR, "/directory kg")
         listing = await fake.wait_for(
             lambda: [t for t in texts(fake, GROUP) if t.startswith("📒")], what="directory"
