@@ -12,6 +12,7 @@ from pydantic import BaseModel, ValidationError
 
 from bot.content.checks import check_snapshot
 from bot.content.models import (
+    ANY_LANGUAGE,
     LANGS,
     FaqFile,
     FaqTopic,
@@ -160,7 +161,7 @@ def _pydantic_problems(doc: YamlDocument, exc: ValidationError) -> list[Problem]
     return found
 
 
-OPTIONAL_PER_LANGUAGE = frozenset({"keywords", "unless"})
+OPTIONAL_PER_LANGUAGE = frozenset({"keywords", "unless", "human_request_unless"})
 
 
 def missing_translations(doc: YamlDocument) -> list[Problem]:
@@ -192,7 +193,7 @@ def _report_languages(
                 Problem(doc.path, doc.line_of(loc), f"{where}: missing translation '{lang}'")
             )
     for key in node:
-        if key not in LANGS:
+        if key not in LANGS and key != ANY_LANGUAGE:
             found.append(
                 Problem(doc.path, doc.line_of([*loc, key]), f"{where}: unknown language '{key}'")
             )

@@ -8,6 +8,8 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 LANGS: tuple[str, ...] = ("ru", "ky", "uz", "tg", "en")
+# Key for risk patterns made only of word lists ("@boss + @document"): they serve every language.
+ANY_LANGUAGE = "any"
 Lang = Literal["ru", "ky", "uz", "tg", "en"]
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=40)]
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -73,6 +75,7 @@ class RiskFile(Frozen):
     negations: list[NonEmpty] = Field(default_factory=list)
     words: dict[Slug, TextList] = Field(default_factory=dict)
     human_request: TextList
+    human_request_unless: TextList = Field(default_factory=dict)
     categories: list[RiskCategory]
 
 

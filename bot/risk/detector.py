@@ -72,11 +72,8 @@ class RiskDetector:
 
     @classmethod
     def from_content(cls, risk: RiskFile) -> RiskDetector:
-        words = {
-            name: [word for texts in by_lang.values() for word in texts]
-            for name, by_lang in risk.words.items()
-        }
-        rules = [_rule(HUMAN_REQUEST, risk.human_request, {}, words)]
+        words = word_lists(risk)
+        rules = [_rule(HUMAN_REQUEST, risk.human_request, risk.human_request_unless, words)]
         rules += [_rule(c.id, c.patterns, c.unless, words) for c in risk.categories]
         negations = frozenset(fold(clean(word)) for word in risk.negations)
         return cls(rules, negations)
@@ -124,6 +121,14 @@ class RiskDetector:
         return None
 
 
+def word_lists(risk: RiskFile) -> dict[str, list[str]]:
+    """Each named list with all its languages merged: "@document" serves a message in any."""
+    return {
+        name: [word for texts in by_lang.values() for word in texts]
+        for name, by_lang in risk.words.items()
+    }
+
+
 def _rule(
     category: str,
     patterns: Mapping[str, Iterable[str]],
@@ -134,6 +139,8 @@ def _rule(
         category,
         tuple(parse_pattern(expand(p, words)) for texts in patterns.values() for p in texts),
         tuple(
-            parse_pattern(expand(p, words), fuzzy=False) for texts in guards.values() for p in texts
+            parse_pattern(expand(p, words), fuzzy=False)
+            for texts in guards.values()
+            for p in texts
         ),
     )

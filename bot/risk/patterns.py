@@ -24,7 +24,7 @@ from rapidfuzz.distance import OSA
 from bot.text.normalize import clean, fold
 
 WINDOW = 12
-FUZZY_MIN = 5
+FUZZY_MIN = 7
 
 
 WHOLE = "!"
@@ -32,7 +32,7 @@ EXACT = "="
 
 
 class Stem(str):
-    """A pattern word, folded; "!" marks a whole word, "=" a prefix without typos. A str: hashed once."""
+    """A folded pattern word; "!" marks a whole word, "=" a prefix matched without typos."""
 
     @classmethod
     def of(cls, text: str, whole: bool, fuzzy: bool = True) -> Stem:
