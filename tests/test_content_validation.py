@@ -240,7 +240,10 @@ def test_reload_picks_up_a_good_edit(folder: Path) -> None:
 
 
 def test_word_lists_serve_patterns_in_every_language(folder: Path) -> None:
-    lists = "negations: [not]\nwords:\n  hit: {en: [punch, kick], ru: [ударил], ky: [urdu], uz: [urdi], tg: [zad]}\n"
+    lists = (
+        "negations: [not]\nwords:\n"
+        "  hit: {en: [punch, kick], ru: [ударил], ky: [urdu], uz: [urdi], tg: [zad]}\n"
+    )
     edit(folder, "risk.yaml", "negations: [not]\n", lists)
     edit(folder, "risk.yaml", "'beat en'", "'beat en', 'boss + @hit'")
     content = load_content(folder)

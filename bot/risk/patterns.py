@@ -3,12 +3,14 @@
 A pattern is groups joined by " + "; a group is alternatives joined by "|"; an alternative is
 words that must stand next to each other, or "@name" for every alternative of a named word list
 (written once per language, used by patterns in any language). Each word is a stem (prefix) in
-any script; words of three letters or fewer, or ending in "!", must be whole words; stems of
-five letters or more also match with one typo (one letter added, dropped, changed or two swapped,
-never the stem's first or last letter: a change at the end is another word form, "забрать" is
-not "забрал"). Guards are compiled without typos: "bought" must not cancel "brought". All groups
-must fall within `WINDOW` words of each other. A negation cancels only the word right after it
-in the same clause: "ба бот не, ба одам" does not negate "одам".
+any script; words of three letters or fewer (after folding), or ending in "!", must be whole
+words; stems of `FUZZY_MIN` letters or more also match with one typo: one letter added, dropped,
+changed, or two swapped, never the first or last letter ("забрать" is another form of "забрал",
+not a typo). Shorter stems get no typos: across five languages folded to one skeleton, a
+five-letter stem one letter off is usually another word ("tiket"/"tišet", "mekunam"/"mekušam").
+Guards are compiled without typos: "bought" must not cancel "brought". All groups must fall
+within `WINDOW` words of each other. A negation cancels only the word right after it in the same
+clause: "ба бот не, ба одам" does not negate "одам".
 """
 
 from __future__ import annotations
