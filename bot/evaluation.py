@@ -12,6 +12,8 @@ from typing import Any, TextIO
 from rapidfuzz import fuzz, process
 
 from bot.content.loader import Content
+from bot.risk.detector import word_lists
+from bot.risk.patterns import expand
 from bot.text.language import LANGS
 from bot.understanding import Understanding
 
@@ -99,6 +101,7 @@ def _lexicon_words(content: Content) -> set[str]:
     risk = content.risk
     patterns = [p for c in risk.categories for ps in c.patterns.values() for p in ps]
     patterns += [p for ps in risk.human_request.values() for p in ps]
+    patterns = [expand(p, word_lists(risk)) for p in patterns]
     for pattern in patterns:
         for part in pattern.replace("+", "|").split("|"):
             words.update(w.rstrip("!").casefold() for w in part.split() if len(w.rstrip("!")) >= 4)

@@ -46,7 +46,8 @@ def _check_risk_words(content: Content, doc: YamlDocument) -> Iterator[Problem]:
     """Every "@name" in a risk pattern must name a word list in `words:`."""
     risk = content.risk
     places: list[tuple[list[str | int], Mapping[str, list[str]]]] = [
-        (["human_request"], risk.human_request)
+        (["human_request"], risk.human_request),
+        (["human_request_unless"], risk.human_request_unless),
     ]
     for index, category in enumerate(risk.categories):
         places.append((["categories", index, "patterns"], category.patterns))

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ValidationError
 
 from bot.content.checks import check_snapshot
 from bot.content.models import (
+    ANY_LANGUAGE,
     LANGS,
     FaqFile,
     FaqTopic,
@@ -160,7 +161,7 @@ def _pydantic_problems(doc: YamlDocument, exc: ValidationError) -> list[Problem]
     return found
 
 
-OPTIONAL_PER_LANGUAGE = frozenset({"keywords", "unless"})
+OPTIONAL_PER_LANGUAGE = frozenset({"keywords", "unless", "human_request_unless"})
 Location = list[str | int]
 
 
@@ -196,7 +197,7 @@ def missing_translations(doc: YamlDocument) -> list[Problem]:
         found += [
             Problem(doc.path, doc.line_of([*loc, key]), f"{where}: unknown language '{key}'")
             for key in node
-            if key not in LANGS
+            if key not in LANGS and key != ANY_LANGUAGE
         ]
     return found
 

@@ -15,18 +15,23 @@ from pydantic import (
 )
 
 LANGS: tuple[str, ...] = ("ru", "ky", "uz", "tg", "en")
+# Key for risk patterns made only of word lists ("@boss + @document"): they serve every language.
+ANY_LANGUAGE = "any"
 Lang = Literal["ru", "ky", "uz", "tg", "en"]
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=40)]
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Country = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 
 
-def per_language(item: dict[str, object], required: bool) -> WithJsonSchema:
+def per_language(
+    item: dict[str, object], required: bool, any_language: bool = False
+) -> WithJsonSchema:
     """JSON Schema of a lang -> value mapping, so editors see a missing language as they type."""
+    keys = (*LANGS, ANY_LANGUAGE) if any_language else LANGS
     schema: dict[str, object] = {
         "type": "object",
         "description": "One entry per language: ru, ky, uz (Latin script), tg, en.",
-        "properties": {lang: item for lang in LANGS},
+        "properties": {key: item for key in keys},
         "additionalProperties": False,
     }
     if required:
@@ -42,6 +47,13 @@ Text = Annotated[dict[str, NonEmpty], per_language(_STRING, required=True)]
 TextList = Annotated[dict[str, list[NonEmpty]], per_language(_STRINGS, required=True)]
 # Matcher hints that may be empty in a language (keywords, `unless` guards).
 OptionalTextList = Annotated[dict[str, list[NonEmpty]], per_language(_STRINGS, required=False)]
+# Risk patterns and guards: per language, plus `any` for patterns made only of word lists.
+RiskPatterns = Annotated[
+    dict[str, list[NonEmpty]], per_language(_STRINGS, required=True, any_language=True)
+]
+RiskGuards = Annotated[
+    dict[str, list[NonEmpty]], per_language(_STRINGS, required=False, any_language=True)
+]
 
 
 class Frozen(BaseModel):
@@ -90,15 +102,16 @@ class UiFile(Frozen):
 class RiskCategory(Frozen):
     id: Slug
     label: Text
-    patterns: TextList
-    unless: OptionalTextList = Field(default_factory=dict)
+    patterns: RiskPatterns
+    unless: RiskGuards = Field(default_factory=dict)
 
 
 class RiskFile(Frozen):
     version: int
     negations: list[NonEmpty] = Field(default_factory=list)
     words: dict[Slug, TextList] = Field(default_factory=dict)
-    human_request: TextList
+    human_request: RiskPatterns
+    human_request_unless: RiskGuards = Field(default_factory=dict)
     categories: list[RiskCategory]
 
 

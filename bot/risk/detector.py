@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from bot.content.models import RiskFile
 from bot.risk.patterns import Message, Pattern, StemMatcher, expand, find, parse_pattern
-from bot.text.normalize import clean, fold, words
+from bot.text.normalize import clauses, clean, fold, words
 
 HUMAN_REQUEST = "human_request"
 
@@ -72,21 +72,22 @@ class RiskDetector:
 
     @classmethod
     def from_content(cls, risk: RiskFile) -> RiskDetector:
-        words = {
-            name: [word for texts in by_lang.values() for word in texts]
-            for name, by_lang in risk.words.items()
-        }
-        rules = [_rule(HUMAN_REQUEST, risk.human_request, {}, words)]
+        words = word_lists(risk)
+        rules = [_rule(HUMAN_REQUEST, risk.human_request, risk.human_request_unless, words)]
         rules += [_rule(c.id, c.patterns, c.unless, words) for c in risk.categories]
         negations = frozenset(fold(clean(word)) for word in risk.negations)
         return cls(rules, negations)
 
     def detect(self, text: str) -> RiskVerdict:
         """Every category whose pattern fires and whose guards stay silent."""
-        pairs = words(text)
+        pairs: list[tuple[str, str]] = []
+        clause_starts: set[int] = set()
+        for clause in clauses(text):
+            clause_starts.add(len(pairs))
+            pairs += words(clause)
         if not pairs:
             return RiskVerdict()
-        message = self._message([folded for _, folded in pairs])
+        message = self._message([folded for _, folded in pairs], clause_starts)
         matches: list[RiskMatch] = []
         human = False
         live = {key for stem in message.where for key in self.by_first_head.get(stem, ())}
@@ -100,9 +101,9 @@ class RiskDetector:
                 matches.append(fired)
         return RiskVerdict(tuple(matches), human)
 
-    def _message(self, folded: list[str]) -> Message:
+    def _message(self, folded: list[str], clause_starts: set[int]) -> Message:
         matched = [self.matcher.stems_of(word) for word in folded]
-        return Message.of(matched, self.negations, folded)
+        return Message.of(matched, self.negations, folded, clause_starts)
 
     @staticmethod
     def _fire(rule: _Rule, message: Message, live: set[int], typed: list[str]) -> RiskMatch | None:
@@ -120,6 +121,14 @@ class RiskDetector:
         return None
 
 
+def word_lists(risk: RiskFile) -> dict[str, list[str]]:
+    """Each named list with all its languages merged: "@document" serves a message in any."""
+    return {
+        name: [word for texts in by_lang.values() for word in texts]
+        for name, by_lang in risk.words.items()
+    }
+
+
 def _rule(
     category: str,
     patterns: Mapping[str, Iterable[str]],
@@ -129,5 +138,9 @@ def _rule(
     return _Rule(
         category,
         tuple(parse_pattern(expand(p, words)) for texts in patterns.values() for p in texts),
-        tuple(parse_pattern(expand(p, words)) for texts in guards.values() for p in texts),
+        tuple(
+            parse_pattern(expand(p, words), fuzzy=False)
+            for texts in guards.values()
+            for p in texts
+        ),
     )

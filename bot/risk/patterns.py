@@ -3,9 +3,14 @@
 A pattern is groups joined by " + "; a group is alternatives joined by "|"; an alternative is
 words that must stand next to each other, or "@name" for every alternative of a named word list
 (written once per language, used by patterns in any language). Each word is a stem (prefix) in
-any script; words of three letters or fewer, or ending in "!", must be whole words; stems of
-five letters or more also match with one typo. All groups must fall within `WINDOW` words
-of each other.
+any script; words of three letters or fewer (after folding), or ending in "!", must be whole
+words; stems of `FUZZY_MIN` letters or more also match with one typo: one letter added, dropped,
+changed, or two swapped, never the first or last letter ("забрать" is another form of "забрал",
+not a typo). Shorter stems get no typos: across five languages folded to one skeleton, a
+five-letter stem one letter off is usually another word ("tiket"/"tišet", "mekunam"/"mekušam").
+Guards are compiled without typos: "bought" must not cancel "brought". All groups must fall
+within `WINDOW` words of each other. A negation cancels only the word right after it in the same
+clause: "ба бот не, ба одам" does not negate "одам".
 """
 
 from __future__ import annotations
@@ -13,28 +18,41 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
+
+from rapidfuzz.distance import OSA
 
 from bot.text.normalize import clean, fold
 
 WINDOW = 12
-FUZZY_MIN = 5
+FUZZY_MIN = 7
+
+
+WHOLE = "!"
+EXACT = "="
 
 
 class Stem(str):
-    """A pattern word, folded; a trailing "!" marks a whole word. A str, so its hash is cached."""
+    """A folded pattern word; "!" marks a whole word, "=" a prefix matched without typos."""
 
     @classmethod
-    def of(cls, text: str, whole: bool) -> Stem:
-        return cls(text + "!" if whole else text)
+    def of(cls, text: str, whole: bool, fuzzy: bool = True) -> Stem:
+        if whole:
+            return cls(text + WHOLE)
+        return cls(text if fuzzy or len(text) < FUZZY_MIN else text + EXACT)
 
     @property
     def text(self) -> str:
-        return self.removesuffix("!")
+        return self.rstrip(WHOLE + EXACT)
 
     @property
     def whole(self) -> bool:
-        return self.endswith("!")
+        return self.endswith(WHOLE)
+
+    @property
+    def fuzzy(self) -> bool:
+        return not self.endswith((WHOLE, EXACT)) and len(self) >= FUZZY_MIN
 
 
 @dataclass(frozen=True)
@@ -59,13 +77,15 @@ def word_lists_used(source: str) -> list[str]:
     return WORD_LIST.findall(source)
 
 
-def parse_pattern(source: str) -> Pattern:
-    """Compile the editors' syntax; empty parts are ignored."""
+def parse_pattern(source: str, fuzzy: bool = True) -> Pattern:
+    """Compile the editors' syntax; empty parts are ignored; `fuzzy=False` for guards."""
     groups = []
     for group_text in source.split("+"):
         alternatives = []
         for alternative in group_text.split("|"):
-            stems = tuple(_stem(word) for word in alternative.split() if _stem(word).text)
+            stems = tuple(
+                _stem(word, fuzzy) for word in alternative.split() if _stem(word, fuzzy).text
+            )
             if stems:
                 alternatives.append(stems)
         if alternatives:
@@ -74,10 +94,10 @@ def parse_pattern(source: str) -> Pattern:
     return Pattern(source, tuple(groups), heads)
 
 
-def _stem(word: str) -> Stem:
-    whole = word.endswith("!")
-    folded = fold(clean(word.rstrip("!")))
-    return Stem.of(folded.replace(" ", ""), whole or len(folded) <= 3)
+def _stem(word: str, fuzzy: bool = True) -> Stem:
+    whole = word.endswith(WHOLE)
+    folded = fold(clean(word.rstrip(WHOLE))).replace(" ", "")
+    return Stem.of(folded, whole or len(folded) <= 3, fuzzy)
 
 
 def _deletions(text: str) -> set[str]:
@@ -89,6 +109,7 @@ class StemMatcher:
     """Finds which stems a message word matches: exact prefix, whole word, or one typo away."""
 
     prefixes: set[str] = field(default_factory=set)
+    exact_prefixes: set[str] = field(default_factory=set)
     wholes: set[str] = field(default_factory=set)
     typo_keys: dict[str, set[str]] = field(default_factory=dict)
     lengths: set[int] = field(default_factory=set)
@@ -101,6 +122,9 @@ class StemMatcher:
         for stem in stems:
             if stem.whole:
                 matcher.wholes.add(stem.text)
+                continue
+            if not stem.fuzzy:
+                matcher.exact_prefixes.add(stem.text)
                 continue
             matcher.prefixes.add(stem.text)
             if len(stem.text) >= FUZZY_MIN:
@@ -125,6 +149,8 @@ class StemMatcher:
         for end in range(1, len(word) + 1):
             if word[:end] in self.prefixes:
                 found.add(Stem.of(word[:end], False))
+            if word[:end] in self.exact_prefixes:
+                found.add(Stem.of(word[:end], False, fuzzy=False))
         for length in self.lengths:
             for end in (length - 1, length, length + 1):
                 if FUZZY_MIN - 1 <= end <= len(word):
@@ -135,8 +161,18 @@ class StemMatcher:
         found: set[Stem] = set()
         for key in _deletions(head) | {head}:
             for stem in self.typo_keys.get(key, ()):
-                found.add(Stem.of(stem, False))
+                if one_typo(head, stem):
+                    found.add(Stem.of(stem, False))
         return found
+
+
+def one_typo(typed: str, stem: str) -> bool:
+    """At most one edit, first and last letters kept: shared deletion keys alone allow two."""
+    return (
+        typed[0] == stem[0]
+        and typed[-1] == stem[-1]
+        and OSA.distance(typed, stem, score_cutoff=1) <= 1
+    )
 
 
 @dataclass(frozen=True)
@@ -150,14 +186,21 @@ class Message:
 
     @classmethod
     def of(
-        cls, matched: Sequence[frozenset[Stem]], negations: frozenset[str], folded: Sequence[str]
+        cls,
+        matched: Sequence[frozenset[Stem]],
+        negations: frozenset[str],
+        folded: Sequence[str],
+        clause_starts: AbstractSet[int] = frozenset(),
     ) -> Message:
         """Index each stem's positions once, so patterns look only where their words are."""
         where: dict[Stem, list[int]] = defaultdict(list)
         for position, stems in enumerate(matched):
             for stem in stems:
                 where[stem].append(position)
-        after_negation = [i > 0 and folded[i - 1] in negations for i in range(len(folded))]
+        after_negation = [
+            i > 0 and i not in clause_starts and folded[i - 1] in negations
+            for i in range(len(folded))
+        ]
         return cls(matched, after_negation, negations, dict(where))
 
 
