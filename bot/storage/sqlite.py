@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from typing import Any
@@ -66,16 +67,21 @@ CASE_COLUMNS = (
 
 
 class SqliteStorage:
-    """One connection, WAL journal, schema upgraded by version number on open."""
+    """One connection, WAL journal, schema upgraded by version number on open.
+
+    Autocommit: every statement is its own transaction, so a write or a read is one trip to
+    aiosqlite's thread instead of three; changes that span statements say BEGIN themselves.
+    """
 
     def __init__(self, connection: aiosqlite.Connection) -> None:
         self.db = connection
+        self._one_transaction = asyncio.Lock()
 
     @classmethod
     async def open(cls, path: Path | str) -> SqliteStorage:
         if str(path) != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        connection = await aiosqlite.connect(str(path))
+        connection = await aiosqlite.connect(str(path), isolation_level=None)
         await connection.execute("PRAGMA journal_mode=WAL")
         await connection.execute("PRAGMA synchronous=NORMAL")
         await connection.execute("PRAGMA foreign_keys=ON")
@@ -94,12 +100,29 @@ class SqliteStorage:
             )
 
     async def _one(self, sql: str, params: tuple[Any, ...]) -> Any:
-        async with self.db.execute(sql, params) as cursor:
-            return await cursor.fetchone()
+        rows = await self._all(sql, params)
+        return rows[0] if rows else None
+
+    async def _all(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
+        return list(await self.db.execute_fetchall(sql, params))
 
     async def _write(self, sql: str, params: tuple[Any, ...]) -> None:
         await self.db.execute(sql, params)
-        await self.db.commit()
+
+    async def _transaction(self, statements: list[tuple[str, tuple[Any, ...]]]) -> int:
+        """Several statements, all or none; returns how many rows they changed."""
+        changed = 0
+        async with self._one_transaction:
+            await self.db.execute("BEGIN")
+            try:
+                for sql, params in statements:
+                    cursor = await self.db.execute(sql, params)
+                    changed += cursor.rowcount
+            except BaseException:
+                await self.db.execute("ROLLBACK")
+                raise
+            await self.db.execute("COMMIT")
+        return changed
 
     async def load_state(self, user_key: str) -> str | None:
         row = await self._one("SELECT state FROM states WHERE user_key = ?", (user_key,))
@@ -127,7 +150,6 @@ class SqliteStorage:
             new.opened_at,
         )
         cursor = await self.db.execute(sql, params)
-        await self.db.commit()
         case = await self.case_by_id(int(cursor.lastrowid or 0))
         assert case is not None
         return case
@@ -165,8 +187,7 @@ class SqliteStorage:
 
     async def waiting_cases(self) -> list[Case]:
         sql = f"SELECT {CASE_COLUMNS} FROM cases WHERE status = 'waiting' ORDER BY id"
-        async with self.db.execute(sql) as cursor:
-            return [_case_from_row(row) for row in await cursor.fetchall()]
+        return [_case_from_row(row) for row in await self._all(sql)]
 
     async def save_address(self, user_key: str, sealed: str, at: float) -> None:
         sql = (
@@ -213,28 +234,29 @@ class SqliteStorage:
             "SELECT day, name, label, value FROM counters WHERE day BETWEEN ? AND ? "
             "ORDER BY day, name, label"
         )
-        async with self.db.execute(sql, (first_day, last_day)) as cursor:
-            return [CounterRow(*row) for row in await cursor.fetchall()]
+        return [CounterRow(*row) for row in await self._all(sql, (first_day, last_day))]
 
     async def forget_user(self, user_key: str) -> None:
-        await self.db.execute("DELETE FROM states WHERE user_key = ?", (user_key,))
-        await self.db.execute("DELETE FROM addresses WHERE user_key = ?", (user_key,))
-        await self.db.execute("DELETE FROM cases WHERE user_key = ?", (user_key,))
-        await self.db.commit()
+        await self._transaction(
+            [
+                (f"DELETE FROM {table} WHERE user_key = ?", (user_key,))
+                for table in ("states", "addresses", "cases")
+            ]
+        )
 
     async def purge_before(self, cutoff: float) -> int:
         """Retention: old state, old message pairs and long-closed cases go; counters stay."""
-        removed = 0
-        for sql in (
-            "DELETE FROM states WHERE updated_at < ?",
-            "DELETE FROM addresses WHERE updated_at < ?",
-            "DELETE FROM message_pairs WHERE created_at < ?",
-            "DELETE FROM cases WHERE status = 'closed' AND closed_at < ?",
-        ):
-            cursor = await self.db.execute(sql, (cutoff,))
-            removed += cursor.rowcount
-        await self.db.commit()
-        return removed
+        return await self._transaction(
+            [
+                (sql, (cutoff,))
+                for sql in (
+                    "DELETE FROM states WHERE updated_at < ?",
+                    "DELETE FROM addresses WHERE updated_at < ?",
+                    "DELETE FROM message_pairs WHERE created_at < ?",
+                    "DELETE FROM cases WHERE status = 'closed' AND closed_at < ?",
+                )
+            ]
+        )
 
     async def close(self) -> None:
         await self.db.close()

@@ -57,6 +57,25 @@ class RetryAfterMiddleware(BaseRequestMiddleware):
         return await make_request(bot, method)
 
 
+class KeepResponseModels(BaseRequestMiddleware):
+    """aiogram parses every reply as `Response[T]`, a class pydantic caches only weakly: the
+    garbage collector drops it and the next call rebuilds it (milliseconds). Hold each one."""
+
+    def __init__(self) -> None:
+        self.kept: dict[object, object] = {}
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        returning = method.__returning__
+        if returning not in self.kept:
+            self.kept[returning] = Response.__class_getitem__(returning)
+        return await make_request(bot, method)
+
+
 @dataclass
 class TelegramApp:
     """Everything one running bot consists of; no globals."""
@@ -88,6 +107,7 @@ def make_bot(config: Config, token: str) -> Bot:
         session = AiohttpSession(
             api=TelegramAPIServer.from_base(config.telegram_api_base.rstrip("/"))
         )
+    session.middleware(KeepResponseModels())
     session.middleware(RetryAfterMiddleware())
     return Bot(token, session=session, default=DefaultBotProperties(parse_mode="HTML"))
 

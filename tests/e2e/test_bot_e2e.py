@@ -15,7 +15,7 @@ from bot.content.loader import ContentHolder, load_content
 from bot.storage import SqliteStorage
 from bot.telegram.app import TelegramApp, create_app
 from tests.conftest import CONTENT_DIR
-from tests.e2e.fake_telegram import FakeTelegram
+from fakes.telegram import FakeTelegram
 
 TOKEN = "123456:TEST-token"
 GROUP = -1001234567890

@@ -31,7 +31,7 @@ from aiogram.types import (
 )
 from aiohttp import web
 
-from tests.e2e.fake_telegram import FakeTelegram
+from fakes.telegram import FakeTelegram
 
 TOKEN = "123456:TEST-token-for-the-fake"
 USER = 5001

@@ -37,6 +37,7 @@ from aiohttp import (
 
 JsonDict = dict[str, Any]
 Handler = Callable[["_Params"], Any]
+CallListener = Callable[[str, JsonDict, Any], None]
 
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
@@ -658,6 +659,7 @@ class FakeTelegram:
         self._client: ClientSession | None = None
         self._worker: asyncio.Task[None] | None = None
         self._handlers = self._build_handlers()
+        self.listeners: list[CallListener] = []
 
     # ---------------------------------------------------------------- lifecycle
 
@@ -731,6 +733,8 @@ class FakeTelegram:
         except ApiError as err:
             self._errors.append((name, params.data, err.code, err.description))
             return err.code, err.payload()
+        for listener in self.listeners:
+            listener(name, params.data, result)
         return 200, {"ok": True, "result": result}
 
     async def _execute(self, name: str, params: _Params) -> Any:
@@ -1712,16 +1716,25 @@ class FakeTelegram:
         return message
 
     def user_presses(
-        self, user_id: int, message_id: int, callback_data: str, *, chat_id: int | None = None
+        self,
+        user_id: int,
+        message_id: int,
+        callback_data: str,
+        *,
+        chat_id: int | None = None,
+        any_data: bool = False,
     ) -> str:
-        """A user presses an inline button of a bot message; returns the callback query id."""
+        """A user presses an inline button of a bot message; returns the callback query id.
+
+        ``any_data`` lets a load generator press scripted data on a bot that shows no buttons.
+        """
         chat = self._chats.get(user_id if chat_id is None else chat_id)
         message = chat.messages.get(message_id) if chat else None
         if chat is None or message is None or message.get("from", {}).get("id") != self.bot_id:
             raise ValueError(f"no bot message {message_id} in chat {chat_id or user_id}")
         if chat.type != "private" and user_id not in chat.member_ids | chat.admin_ids:
             raise ValueError(f"user {user_id} is not a member of chat {chat.id}")
-        if callback_data not in _callback_datas(message):
+        if not any_data and callback_data not in _callback_datas(message):
             raise ValueError(f"message {message_id} has no button with data {callback_data!r}")
         query_id = str(4_300_000_000_000_000 + next(self._serial))
         query: JsonDict = {
@@ -1936,6 +1949,11 @@ class FakeTelegram:
     def pending_updates(self) -> list[JsonDict]:
         """Updates not yet confirmed by getUpdates or delivered to the webhook."""
         return list(self._queue)
+
+    def take_pending(self) -> list[JsonDict]:
+        """Hand the queued updates to a caller that delivers them itself (a load generator)."""
+        taken, self._queue = self._queue, []
+        return taken
 
     async def wait_for(
         self, predicate: Callable[[], Any], timeout: float = 5.0, what: str = ""
