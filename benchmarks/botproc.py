@@ -14,7 +14,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 from aiogram import Bot, Dispatcher, F, Router
@@ -49,6 +49,13 @@ def rss_kb() -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
     return 0
+
+
+@contextlib.contextmanager
+def timed(phases: dict[str, float], name: str) -> Iterator[None]:
+    start = time.perf_counter()
+    yield
+    phases[name] = time.perf_counter() - start
 
 
 def say(**fields: object) -> None:
@@ -109,18 +116,23 @@ async def built_bot(
     if args.bot == "echo":
         bot = bare_bot(args.api)
         dispatcher = echo_dispatcher()
-        say(built=True, rss_kb=rss_kb())
+        say(built=True, rss_kb=rss_kb(), phases={})
         try:
             yield bot, dispatcher, echo_webhook(dispatcher, bot)
         finally:
             await bot.session.close()
         return
-    storage: Storage = MemoryStorage()
-    if args.storage == "sqlite":
-        storage = await SqliteStorage.open(config.sqlite_path)
-    content = grow(load_content(ROOT / "content"), args.scale)
-    app = create_real_app(config, storage, time.time, ContentHolder(ROOT / "content", content))
-    say(built=True, rss_kb=rss_kb())
+    phases: dict[str, float] = {}
+    with timed(phases, "storage"):
+        storage: Storage = MemoryStorage()
+        if args.storage == "sqlite":
+            storage = await SqliteStorage.open(config.sqlite_path)
+    with timed(phases, "content"):
+        content = grow(load_content(ROOT / "content"), args.scale)
+    with timed(phases, "app"):
+        holder = ContentHolder(ROOT / "content", content)
+        app = create_real_app(config, storage, time.time, holder)
+    say(built=True, rss_kb=rss_kb(), phases=phases)
     await app.start()
     try:
         yield app.bot, app.dispatcher, webhook_application(app)

@@ -97,6 +97,11 @@ class Load:
         return self.updates / self.seconds
 
     @property
+    def per_cpu_second(self) -> float:
+        """What one core could take if the bot had it to itself."""
+        return self.updates / self.cpu_seconds
+
+    @property
     def cpu_share(self) -> float:
         return self.cpu_seconds / self.seconds
 
@@ -110,10 +115,11 @@ class Load:
 class BotProcess:
     """`benchmarks.botproc` on the bot's core, talked to over its stdin and stdout."""
 
-    def __init__(self, process: asyncio.subprocess.Process, startup_s: float, rss_kb: int):
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
         self.process = process
-        self.startup_s = startup_s
-        self.built_rss_kb = rss_kb
+        self.startup_s = 0.0
+        self.built_rss_kb = 0
+        self.phases: dict[str, float] = {}
         self.webhook = ""
         self.secret = ""
 
@@ -129,10 +135,11 @@ class BotProcess:
             stdout=asyncio.subprocess.PIPE,
             cwd=ROOT,
         )
-        started = cls(process, 0.0, 0)
+        started = cls(process)
         built = await started.read()
         started.startup_s = time.perf_counter() - begun
         started.built_rss_kb = int(built["rss_kb"])
+        started.phases = dict(built["phases"])
         ready = await started.read()
         started.webhook, started.secret = ready.get("webhook", ""), ready.get("secret", "")
         return started
@@ -206,7 +213,9 @@ class Session:
                 first_at = await asyncio.wait_for(done, REPLY_TIMEOUT)
             except TimeoutError as error:
                 calls = [name for name, _ in self.fake.calls()[-5:]]
-                raise RuntimeError(f"user {user}: no reply to {step}; last calls {calls}") from error
+                raise RuntimeError(
+                    f"user {user}: no reply to {step}; last calls {calls}"
+                ) from error
             latencies.append((first_at - sent_at) * 1000)
 
     async def drive(

@@ -80,16 +80,20 @@ class Planner:
         return Script(lang, tuple(steps))
 
     async def conversation(self, lang: str, variant: int) -> Script:
-        """A visit: menu, two FAQ questions, a related topic, part of a checklist; one in ten
-        ends telling of danger, which opens a case (and leaves it open for the operators)."""
+        """A visit: menu, two FAQ questions, a hotline card, part of a checklist; one in ten
+        ends telling of danger, which opens a case (and leaves it open for the operators).
+
+        Buttons pressed never depend on which FAQ topic answered, so the same scripts hold
+        when the FAQ content is grown; older messages' buttons may be pressed, as people do.
+        """
         faq = self.faq[lang] or self.faq["ru"]
         first, second = faq[variant % len(faq)], faq[(variant * 7 + 3) % len(faq)]
         intents = [
             "command:start",
             f"press:v1:l:{lang}",
             f"text:{first}",
-            "choose:v1:t:|v1:m:menu",
-            "press:v1:m:menu",
+            "press:v1:m:hotlines",
+            "choose:v1:hl:",
             "press:v1:m:checklists",
             "press:v1:fs:offer-check",
             "choose:v1:f:offer-check:",

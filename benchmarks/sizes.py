@@ -58,7 +58,7 @@ SMOKE = Sizes(
     bot_concurrency=10,
     bot_factors=(10,),
     memory_users=200,
-    storage_users=(1_000, 10_000, 100_000),
+    storage_users=(100, 1_000, 10_000),
     sqlite_ops=200,
     tinydb_ops=2,
 )

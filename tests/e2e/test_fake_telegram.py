@@ -501,3 +501,35 @@ async def test_dispatcher_polling_end_to_end(fake: FakeTelegram, bot: Bot) -> No
     finally:
         await dispatcher.stop_polling()
         await polling
+
+
+async def test_listeners_see_each_successful_call_with_its_result(
+    fake: FakeTelegram, bot: Bot
+) -> None:
+    seen: list[tuple[str, Any, Any]] = []
+    fake.listeners.append(lambda method, params, result: seen.append((method, params, result)))
+    fake.user_message(USER, "hi")
+    sent = await bot.send_message(USER, "hello")
+    with pytest.raises(TelegramBadRequest):
+        await bot.send_message(USER, "")
+    assert [(method, params["text"]) for method, params, _ in seen] == [("sendMessage", "hello")]
+    assert seen[0][2]["message_id"] == sent.message_id
+
+
+async def test_take_pending_hands_over_updates_and_empties_the_queue(fake: FakeTelegram) -> None:
+    fake.user_message(USER, "one")
+    fake.user_message(OTHER_USER, "two")
+    taken = fake.take_pending()
+    assert [u["message"]["text"] for u in taken] == ["one", "two"]
+    assert fake.pending_updates() == []
+
+
+async def test_any_data_presses_scripted_data_on_a_message_without_it(
+    fake: FakeTelegram, bot: Bot
+) -> None:
+    fake.user_message(USER, "hi")
+    sent = await bot.send_message(USER, "no buttons here")
+    with pytest.raises(ValueError, match="no button"):
+        fake.user_presses(USER, sent.message_id, "v1:m:menu")
+    fake.user_presses(USER, sent.message_id, "v1:m:menu", any_data=True)
+    assert fake.pending_updates()[-1]["callback_query"]["data"] == "v1:m:menu"
