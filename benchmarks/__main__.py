@@ -22,8 +22,11 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results" / "latest.md"
 
 
+STARTED = time.perf_counter()
+
+
 def progress(what: str) -> None:
-    print(f"[bench] {what}", file=sys.stderr, flush=True)
+    print(f"[bench {time.perf_counter() - STARTED:5.0f} s] {what}", file=sys.stderr, flush=True)
 
 
 async def bot_rows(content: Content, sizes: Sizes, notes: list[str]) -> tuple[list[Row], ...]:
@@ -46,7 +49,7 @@ def main() -> None:
     args = parser.parse_args()
     mode = "smoke" if args.smoke else "quick" if args.quick else "full"
     sizes = MODES[mode]
-    started, load_before = time.perf_counter(), os.getloadavg()[0]
+    load_before = os.getloadavg()[0]
     content = load_content(ROOT / "content")
     progress("triage")
     triage_rows, triage_growth = triage.rows(content, sizes)
@@ -55,7 +58,7 @@ def main() -> None:
     rows = [*triage_rows, *bot, *stored, *resident, *triage_growth, *bot_growth]
     notes.append(
         f"load average (1 min) {load_before:.1f} at the start, {os.getloadavg()[0]:.1f} at "
-        f"the end; run took {time.perf_counter() - started:.0f} s"
+        f"the end; run took {time.perf_counter() - STARTED:.0f} s"
     )
     flag = "" if mode == "full" else f" --{mode}"
     table = report(rows, flag, notes)

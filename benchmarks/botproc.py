@@ -41,6 +41,7 @@ GROUP = -1001234567890
 OPERATOR = 501
 SECRET_KEY = "benchmark-secret-key-long-enough"
 WEBHOOK_SECRET = "benchmark-webhook-secret"
+POLL_SECONDS = 1  # long-poll wait when idle; under load getUpdates returns at once anyway
 
 
 def rss_kb() -> int:
@@ -144,7 +145,9 @@ async def built_bot(
 async def serve(args: argparse.Namespace) -> None:
     async with built_bot(args) as (bot, dispatcher, application):
         if args.mode == "polling":
-            polling = asyncio.create_task(dispatcher.start_polling(bot, handle_signals=False))
+            polling = asyncio.create_task(
+                dispatcher.start_polling(bot, handle_signals=False, polling_timeout=POLL_SECONDS)
+            )
             say(ready=True)
             try:
                 await obey(args.profile)

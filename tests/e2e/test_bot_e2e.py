@@ -14,8 +14,8 @@ from bot.config import Config
 from bot.content.loader import ContentHolder, load_content
 from bot.storage import SqliteStorage
 from bot.telegram.app import TelegramApp, create_app
-from tests.conftest import CONTENT_DIR
 from fakes.telegram import FakeTelegram
+from tests.conftest import CONTENT_DIR
 
 TOKEN = "123456:TEST-token"
 GROUP = -1001234567890
