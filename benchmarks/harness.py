@@ -254,11 +254,21 @@ async def session(
             try:
                 async with ClientSession(connector=TCPConnector(limit=0)) as client:
                     yield Session(fake, process, client, echo=bot == "echo")
+                await settle(fake)
             finally:
                 await process.stop()
     finally:
         await fake.stop()
         os.sched_setaffinity(0, previous)
+
+
+async def settle(fake: FakeTelegram, quiet: float = 0.3, limit: float = 15.0) -> None:
+    """Let the bot finish work users do not wait for (operators' side of new cases) first."""
+    deadline = time.perf_counter() + limit
+    seen = -1
+    while len(fake.calls()) != seen and time.perf_counter() < deadline:
+        seen = len(fake.calls())
+        await asyncio.sleep(quiet)
 
 
 def user_ids(count: int, first: int = FIRST_USER) -> list[int]:

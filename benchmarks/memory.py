@@ -38,7 +38,7 @@ async def footprint(running: Session, firsts: list[Script], sizes: Sizes) -> Foo
 def rows(ours: Footprint, echo: Footprint, sizes: Sizes, notes: list[str]) -> list[Row]:
     phases = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in ours.phases.items())
     notes.append(
-        f"start-up {ours.startup_s:.2f} s: interpreter and imports "
+        f"start-up {ours.startup_s:.2f} s: interpreter and aiogram "
         f"{ours.startup_s - sum(ours.phases.values()):.2f} s, {phases}"
     )
     full_size = sizes.memory_users >= TARGET_USERS
