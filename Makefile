@@ -23,11 +23,11 @@ $(STAMP_DEV): pyproject.toml | $(BIN)/python
 run: $(STAMP_RUN)
 	$(BIN)/migrant-bot run
 
-## make test: lint, content check, then every test
+## make test: lint, content check, then every test (next to throwaway PostgreSQL and Redis)
 test: $(STAMP_DEV) lint check unit
 
 unit: $(STAMP_DEV)
-	$(BIN)/pytest
+	bash scripts/test-services.sh $(BIN)/pytest
 
 lint: $(STAMP_DEV)
 	$(BIN)/ruff check bot tests benchmarks fakes

@@ -26,6 +26,7 @@ from aiohttp import ClientSession, TCPConnector
 
 from benchmarks.botproc import GROUP, OPERATOR, TOKEN
 from benchmarks.scripts import Script, Step
+from bot.telegram.render import CoreButton
 from fakes.telegram import SECRET_HEADER, FakeTelegram
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -192,8 +193,9 @@ class Session:
 
     async def send(self, user: int, lang: str, step: Step) -> None:
         if step.kind == "press":
-            message_id = self.replies.message_for(user, step.value)
-            self.fake.user_presses(user, message_id, step.value, any_data=self.echo)
+            data = CoreButton.from_core(step.value).pack()
+            message_id = self.replies.message_for(user, data)
+            self.fake.user_presses(user, message_id, data, forged=self.echo)
         else:
             text = f"/{step.value}" if step.kind == "command" else step.value
             self.fake.user_message(user, text, language_code=lang)

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import json
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 from bot.config import Config, MissingSetting
 from bot.content.loader import ContentError, inspect_content, load_content
 from bot.events import Inbound
+
+MIN_SECRET_LENGTH = 32
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -58,7 +62,63 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--errors", type=int, default=15, help="wrong answers to list per set")
     evaluate.set_defaults(handler=_eval)
     _content_commands(commands.add_parser("content", help="editors' tools"))
+    report = commands.add_parser("report", help="donor report (CSV and PNG) from the counters")
+    report.add_argument("--from", dest="first_day", type=_iso_day, required=True)
+    report.add_argument("--to", dest="last_day", type=_iso_day, required=True)
+    report.add_argument("--out", type=Path, default=Path("."), help="folder for the files")
+    report.add_argument("--content", type=Path, default=None)
+    report.set_defaults(handler=_report)
+    rotate = commands.add_parser(
+        "rotate-key", help="move stored pseudonyms and sealed chat ids to a new SECRET_KEY"
+    )
+    rotate.add_argument(
+        "--new-key-file", type=Path, required=True, help="file holding the new secret"
+    )
+    rotate.set_defaults(handler=_rotate_key)
     return parser
+
+
+def _rotate_key(args: argparse.Namespace) -> int:
+    from bot.rotation import rotate_key
+    from bot.storage import open_storage
+
+    config = Config()
+    old = config.secret_key.get_secret_value()
+    new = args.new_key_file.read_text(encoding="utf-8").strip()
+    if len(new) < MIN_SECRET_LENGTH or new == old:
+        print(
+            f"error: the new key must differ and be {MIN_SECRET_LENGTH}+ characters",
+            file=sys.stderr,
+        )
+        return 2
+
+    async def rotate() -> int:
+        storage = await open_storage(config)
+        try:
+            result = await rotate_key(storage, old, new)
+        finally:
+            await storage.close()
+        print(f"{result.moved} people moved to the new key, {result.unreadable} unreadable")
+        return 0
+
+    return asyncio.run(rotate())
+
+
+def _iso_day(text: str) -> str:
+    return dt.date.fromisoformat(text).isoformat()
+
+
+def _report(args: argparse.Namespace) -> int:
+    from bot.report import write_report
+
+    if args.first_day > args.last_day:
+        print("error: --from is after --to", file=sys.stderr)
+        return 2
+    content = load_content(_content_dir(args))
+    written = asyncio.run(write_report(Config(), content, args.first_day, args.last_day, args.out))
+    for path in written:
+        print(path)
+    return 0
 
 
 def _content_commands(parser: argparse.ArgumentParser) -> None:
@@ -74,6 +134,17 @@ def _content_commands(parser: argparse.ArgumentParser) -> None:
     )
     diagram.add_argument("--content", type=Path, default=None)
     diagram.set_defaults(handler=_content_diagram)
+    schema = tools.add_parser("schema", help="write content/schema/*.json for YAML editors")
+    schema.add_argument("directory", nargs="?", type=Path, default=None)
+    schema.set_defaults(handler=_content_schema)
+    export = tools.add_parser("export-translations", help="every text as CSV, one row per string")
+    export.add_argument("directory", type=Path)
+    export.add_argument("csv", type=Path)
+    export.set_defaults(handler=_export_translations)
+    imports = tools.add_parser("import-translations", help="write an edited CSV back into YAML")
+    imports.add_argument("directory", type=Path)
+    imports.add_argument("csv", type=Path)
+    imports.set_defaults(handler=_import_translations)
 
 
 def _content_dir(args: argparse.Namespace, attribute: str = "content") -> Path:
@@ -82,16 +153,54 @@ def _content_dir(args: argparse.Namespace, attribute: str = "content") -> Path:
 
 
 def _content_check(args: argparse.Namespace) -> int:
+    from bot.content.stats import counts_table, language_counts, missing_by_language
+
     directory = _content_dir(args, "directory")
-    _, problems = inspect_content(directory)
+    content, problems = inspect_content(directory)
     shown = [p for p in problems if p.severity == "error" or not args.quiet]
     for problem in shown:
         print(f"{directory}/{problem}" if not problem.path.startswith(str(directory)) else problem)
-    errors = sum(1 for p in problems if p.severity == "error")
-    warnings = sum(1 for p in problems if p.severity == "warning")
-    notes = sum(1 for p in problems if p.severity == "note")
-    print(f"{errors} errors, {warnings} warnings, {notes} notes (unverified entries)")
-    return 1 if errors else 0
+    if content is not None and not args.quiet:
+        print(counts_table(language_counts(content)))
+    by_severity = Counter(p.severity for p in problems)
+    missing = sum(missing_by_language(content).values()) if content else "?"
+    print(
+        f"{by_severity['error']} errors, {missing} missing translations, "
+        f"{by_severity['warning']} warnings, {by_severity['note']} notes (unverified entries)"
+    )
+    return 1 if by_severity["error"] else 0
+
+
+def _content_schema(args: argparse.Namespace) -> int:
+    from bot.content.schema import write_schemas
+
+    for path in write_schemas(_content_dir(args, "directory")):
+        print(f"wrote {path}")
+    return 0
+
+
+def _export_translations(args: argparse.Namespace) -> int:
+    from bot.content.translations import export_translations
+
+    rows = export_translations(args.directory, args.csv)
+    print(f"{rows} texts written to {args.csv}")
+    return 0
+
+
+def _import_translations(args: argparse.Namespace) -> int:
+    from bot.content.translations import TranslationError, import_translations
+
+    try:
+        changed = import_translations(args.directory, args.csv)
+    except TranslationError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print("nothing was written", file=sys.stderr)
+        return 1
+    for name in changed:
+        print(f"updated {args.directory / name}")
+    print(f"{len(changed)} files updated" if changed else "no changes")
+    return 0
 
 
 def _content_diagram(args: argparse.Namespace) -> int:

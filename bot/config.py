@@ -8,6 +8,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEVELOPMENT_SECRET = "development-only-secret-change-me"
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
 
 class MissingSetting(Exception):
@@ -22,9 +23,11 @@ class Config(BaseSettings):
     admin_ids: list[int] = Field(default_factory=list)
     data_dir: Path = Path("data")
     content_dir: Path = Path("content")
+    content_watch_seconds: float = 5.0
     secret_key: SecretStr = SecretStr(DEVELOPMENT_SECRET)
     database_url: str = ""
-    handoff_sla_minutes: int = 10
+    redis_url: str = ""
+    handoff_sla_minutes: float = Field(default=10, ge=0)
     operator_hours: str = ""
     operator_lang: str = "ru"
     retention_days: int = 30
@@ -32,6 +35,7 @@ class Config(BaseSettings):
     webhook_secret: SecretStr | None = None
     webhook_host: str = "0.0.0.0"
     webhook_port: int = 8080
+    metrics_port: int | None = None
     telegram_api_base: str = ""
     log_level: str = "INFO"
     debug_text_logs: bool = False
@@ -44,6 +48,17 @@ class Config(BaseSettings):
         if isinstance(value, int):
             return [value]
         return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if value and not value.startswith(("sqlite:///", *POSTGRES_SCHEMES)):
+            raise ValueError("DATABASE_URL must start with sqlite:/// or postgresql://")
+        return value
+
+    @property
+    def uses_postgres(self) -> bool:
+        return self.database_url.startswith(POSTGRES_SCHEMES)
 
     @property
     def sqlite_path(self) -> Path:

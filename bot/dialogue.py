@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from bot import directory
+from bot import directory, reminders
 from bot.content.loader import Content
 from bot.events import (
     Ask,
@@ -20,6 +20,7 @@ from bot.events import (
 )
 from bot.flows import conversation
 from bot.flows.conversation import FlowTurn
+from bot.flows.engine import facts_of
 from bot.handoff import notices
 from bot.menu import human_button, language_buttons, main_menu, menu_button, topic_button
 from bot.state import Result, State
@@ -38,6 +39,8 @@ class Dialogue:
         self.button_routes = self._button_handlers()
 
     def handle(self, state: State, inbound: Inbound) -> Result:
+        if inbound.kind == "system":
+            return self._system(state, inbound)
         state = replace(state, seen_at=inbound.at)
         if inbound.kind == "command":
             return self._command(state, inbound)
@@ -45,9 +48,13 @@ class Dialogue:
             return self._button(state, inbound)
         if inbound.kind == "media":
             return self._media(state, inbound)
-        if inbound.kind == "system":
-            return notices.handle(self.content, state, inbound.command)
         return self._text(state, inbound)
+
+    def _system(self, state: State, inbound: Inbound) -> Result:
+        """Notices about a case or a reminder's timer; they are not the user speaking."""
+        if reminders.is_job(inbound.command):
+            return reminders.fire(self.content, state, inbound.command, inbound.at)
+        return notices.handle(self.content, state, inbound.command)
 
     def lang_of(self, state: State, inbound: Inbound) -> str:
         if state.lang:
@@ -122,7 +129,12 @@ class Dialogue:
             "fb": lambda state, lang, args: self._flow_control(state, lang, args, "back"),
             "fr": lambda state, lang, args: self._flow_control(state, lang, args, "restart"),
             "fx": lambda state, lang, args: self._flow_control(state, lang, args, "leave"),
+            "rm": self._reminders,
         }
+
+    def _reminders(self, state: State, lang: str, args: list[str]) -> Result:
+        handled = reminders.handle_button(self.content, state, lang, args)
+        return handled if handled is not None else self._stale(state, lang)
 
     def _stale(self, state: State, lang: str) -> Result:
         return state, [Say(self.content.text("stale_button", lang)), main_menu(self.content, lang)]
@@ -231,6 +243,8 @@ class Dialogue:
     def _media(self, state: State, inbound: Inbound) -> Result:
         lang = self.lang_of(state, inbound)
         if state.case and not state.extra.get("banned"):
+            if inbound.media == "contact":  # a contact card names the person: never relayed
+                return state, [Say(self.content.text("handoff_contact_kept", lang))]
             return state, [RelayToOperator(media=inbound.media)]
         buttons = (human_button(self.content, lang), menu_button(self.content, lang))
         return state, [Ask(self.content.text("media_text_only", lang), buttons)]
@@ -261,22 +275,26 @@ class Dialogue:
             return [
                 self._answer(triage.faq_id, lang, triage.suggestions),
                 _count_topic(triage.faq_id),
+                _count_faq("matched"),
             ]
         if triage.suggestions:
             buttons = [topic_button(self.content, t, lang) for t in triage.suggestions]
             buttons += [human_button(self.content, lang), menu_button(self.content, lang)]
-            return [Ask(self.content.text("faq_unsure", lang), tuple(b for b in buttons if b))]
-        return [main_menu(self.content, lang, "faq_no_match"), CountEvent("faq_unmatched")]
+            return [
+                Ask(self.content.text("faq_unsure", lang), tuple(b for b in buttons if b)),
+                _count_faq("unsure"),
+            ]
+        return [main_menu(self.content, lang, "faq_no_match"), _count_faq("none")]
 
     # --- handoff -------------------------------------------------------------------------------
 
     def _open_case(self, state: State, case: OpenCase, lang: str | None = None) -> Result:
         """Hand over at once; while the case is open every message goes to a person."""
         lang = lang or case.lang
+        if state.extra.get("banned"):
+            return state, [main_menu(self.content, lang, "handoff_banned")]
         if state.case:
             return state, [Say(self.content.text("handoff_already_open", lang))]
-        if state.extra.get("banned"):
-            return state, [main_menu(self.content, lang, "faq_no_match")]
         if state.flow and not case.summary:
             flow = self.content.flows.get(str(state.flow.get("flow")))
             if flow is not None:
@@ -284,6 +302,8 @@ class Dialogue:
                 case = replace(
                     case, categories=case.categories or flagged.categories, summary=flagged.summary
                 )
+        destination = facts_of(self.content.flows, state.flow).get("destination", "")
+        case = replace(case, destination=destination)
         opened = {"opened_at": state.seen_at, "reason": case.reason}
         return replace(state, case=opened, lang=state.lang or lang), [
             case,
@@ -293,6 +313,11 @@ class Dialogue:
 
 def _count_topic(topic_id: str) -> CountEvent:
     return CountEvent("faq_topic", (("topic", topic_id),))
+
+
+def _count_faq(result: str) -> CountEvent:
+    """How a free-text question went: matched, unsure (suggestions shown) or none."""
+    return CountEvent("faq_answer", (("result", result),))
 
 
 def _arg(args: list[str], index: int) -> str:

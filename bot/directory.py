@@ -37,11 +37,39 @@ def contact_line(content: Content, contact: Contact, country_code: str, lang: st
     phone = dialable(contact.phone, country_code) if contact.phone else ""
     details = [contact.hours or "", content.text("hotline_free", lang) if contact.free else ""]
     shown = " · ".join(d for d in details if d)
-    return f"• {name}: {phone}" + (f" ({shown})" if shown else "")
+    return f"• {name}" + (f": {phone}" if phone else "") + (f" ({shown})" if shown else "")
 
 
 def _country(content: Content, code: str) -> CountryHotlines | None:
     return next((c for c in content.hotlines.countries if c.code == code), None)
+
+
+def operator_directory(content: Content, country_code: str, lang: str) -> str:
+    """Everything known for one country, for operators: unconfirmed entries shown as leads."""
+    code = country_code.strip().upper()
+    country = _country(content, code)
+    services = [s for s in content.services.services if s.country == code]
+    if country is None and not services:
+        codes = sorted({c.code for c in content.hotlines.countries})
+        return content.text("op_directory_usage", lang, codes=", ".join(codes))
+    name = country.name.get(lang) if country else None
+    lines = [content.text("op_directory_title", lang, country=name or code)]
+    if country is not None and country.hotlines:
+        lines.append(content.text("op_directory_hotlines", lang))
+        lines += [_listed(content, hotline, code, lang) for hotline in country.hotlines]
+    if services:
+        lines.append(content.text("op_directory_services", lang))
+        lines += [_listed(content, service, code, lang) for service in services]
+    if not all(c.verified for c in [*services, *(country.hotlines if country else [])]):
+        lines.append(content.text("op_directory_leads_note", lang))
+    return "\n".join(lines)
+
+
+def _listed(content: Content, contact: Contact, country_code: str, lang: str) -> str:
+    line = contact_line(content, contact, country_code, lang)
+    url = getattr(contact, "url", None)
+    line += f" {url}" if url else ""
+    return line if contact.verified else f"{line} {content.text('op_directory_lead', lang)}"
 
 
 def region_picker(content: Content, country_code: str, lang: str) -> Ask:

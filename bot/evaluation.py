@@ -12,6 +12,8 @@ from typing import Any, TextIO
 from rapidfuzz import fuzz, process
 
 from bot.content.loader import Content
+from bot.risk.detector import word_lists
+from bot.risk.patterns import expand
 from bot.text.language import LANGS
 from bot.understanding import Understanding
 
@@ -99,16 +101,25 @@ def _lexicon_words(content: Content) -> set[str]:
     risk = content.risk
     patterns = [p for c in risk.categories for ps in c.patterns.values() for p in ps]
     patterns += [p for ps in risk.human_request.values() for p in ps]
+    patterns = [expand(p, word_lists(risk)) for p in patterns]
     for pattern in patterns:
         for part in pattern.replace("+", "|").split("|"):
             words.update(w.rstrip("!").casefold() for w in part.split() if len(w.rstrip("!")) >= 4)
     return words
 
 
-def evaluate(system: Callable[[str, str | None], Guess], data_dir: Path) -> Report:
-    """Score one system on both sets; lang is given, as the bot knows it once a user chose."""
+SETS = {
+    "eval": "Development set (thresholds and lexicon were tuned while reading its misses)",
+    "holdout": "Held-out set (written separately, never used for tuning)",
+}
+
+
+def evaluate(
+    system: Callable[[str, str | None], Guess], data_dir: Path, name: str = "eval"
+) -> Report:
+    """Score one system on one set; lang is given, as the bot knows it once a user chose."""
     report = Report()
-    for row in read_jsonl(data_dir / "eval_faq.jsonl"):
+    for row in read_jsonl(data_dir / f"{name}_faq.jsonl"):
         guess = system(row["text"], row.get("lang"))
         top1 = guess.answered == row["faq_id"] and not guess.alarm
         report.add("faq_top1", row["lang"], top1)
@@ -116,7 +127,7 @@ def evaluate(system: Callable[[str, str | None], Guess], data_dir: Path) -> Repo
         report.add("faq_false_alarm", row["lang"], guess.alarm)
         if not top1:
             report.misses["faq"].append(f"{row['faq_id']} <- {guess.answered}: {row['text']}")
-    for row in read_jsonl(data_dir / "eval_risk.jsonl"):
+    for row in read_jsonl(data_dir / f"{name}_risk.jsonl"):
         guess = system(row["text"], row.get("lang"))
         metric = "risk_recall" if row["risk"] else "risk_false_alarm"
         if row.get("human"):
@@ -158,7 +169,11 @@ def _pct(value: float) -> str:
 
 
 def run_evaluation(content: Content, data_dir: Path, errors: int, out: TextIO) -> int:
-    ours = evaluate(bot_system(content), data_dir)
-    baseline = evaluate(baseline_system(content), data_dir)
-    render(ours, baseline, out, errors)
+    """Every set present in `data_dir`, each with the baseline beside it."""
+    ours, baseline = bot_system(content), baseline_system(content)
+    for name, title in SETS.items():
+        if (data_dir / f"{name}_faq.jsonl").exists():
+            out.write(f"## {title}: {name}_*.jsonl\n\n")
+            render(evaluate(ours, data_dir, name), evaluate(baseline, data_dir, name), out, errors)
+            out.write("\n")
     return 0

@@ -57,6 +57,7 @@ class OpenCase(Event):
     categories: tuple[str, ...] = ()
     phrase: str = ""
     summary: str = ""
+    destination: str = ""
 
 
 @dataclass(frozen=True)
@@ -69,8 +70,17 @@ class RelayToOperator(Event):
 
 @dataclass(frozen=True)
 class Schedule(Event):
+    """Run the system notice `job` for this user later; adapters keep it across restarts."""
+
     job: str
     delay_seconds: int
+
+
+@dataclass(frozen=True)
+class Unschedule(Event):
+    """Drop a job scheduled earlier for this user (nothing happens if there is none)."""
+
+    job: str
 
 
 @dataclass(frozen=True)

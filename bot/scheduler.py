@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Awaitable, Callable
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -13,8 +14,9 @@ Job = Callable[[], Awaitable[None]]
 class Scheduler:
     """One job per stable name: scheduling a name again replaces the earlier job."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self.aps = AsyncIOScheduler(timezone=dt.UTC)
+        self.clock = clock
 
     def start(self) -> None:
         if not self.aps.running:
@@ -25,8 +27,12 @@ class Scheduler:
             self.aps.shutdown(wait=False)
 
     def at(self, name: str, when: float, job: Job) -> None:
-        """Run `job` once at epoch time `when` (at once when it is already past)."""
-        run_at = dt.datetime.fromtimestamp(when, dt.UTC)
+        """Run `job` once at time `when` of the bot's clock (at once when it is already past).
+
+        The delay is measured on the injected clock, so a test's fake time means what it says.
+        """
+        delay = max(0.0, when - self.clock())
+        run_at = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=delay)
         self.aps.add_job(
             _run,
             "date",
@@ -42,9 +48,27 @@ class Scheduler:
             _run, "cron", args=[job], hour=hour, id=name, replace_existing=True, coalesce=True
         )
 
+    def every(self, name: str, seconds: float, job: Job) -> None:
+        """Run `job` every `seconds`; a slow run is never overlapped by the next one."""
+        self.aps.add_job(
+            _run,
+            "interval",
+            args=[job],
+            seconds=seconds,
+            id=name,
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+        )
+
     def cancel(self, name: str) -> None:
         if self.aps.get_job(name) is not None:
             self.aps.remove_job(name)
+
+    def cancel_prefix(self, prefix: str) -> None:
+        for name in self.names():
+            if name.startswith(prefix):
+                self.cancel(name)
 
     def names(self) -> list[str]:
         return [job.id for job in self.aps.get_jobs()]

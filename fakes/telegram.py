@@ -97,6 +97,14 @@ MEDIA_KINDS = (
     "location",
     "poll",
 )
+STORM_METHODS = (
+    "sendMessage",
+    "copyMessage",
+    "editMessageText",
+    "createForumTopic",
+    "reopenForumTopic",
+    "answerCallbackQuery",
+)
 CAPTIONED = frozenset({"photo", "voice", "video", "document", "animation", "audio"})
 BUTTON_ACTIONS = frozenset(
     {
@@ -242,6 +250,23 @@ class _Failure:
     retry_after: int | None
     times: int
     chat_id: int | None
+
+
+@dataclass
+class _Storm:
+    """Flood limits: every `every`-th matching call is refused with 429 until calm()."""
+
+    methods: frozenset[str]
+    every: int
+    retry_after: int
+    seen: int = 0
+
+    def refuses(self, method: str) -> bool:
+        """Count a matching call; the first of every `every` calls is refused."""
+        if method not in self.methods:
+            return False
+        self.seen += 1
+        return (self.seen - 1) % self.every == 0
 
 
 @dataclass
@@ -647,6 +672,7 @@ class FakeTelegram:
         self._calls: list[tuple[str, JsonDict]] = []
         self._errors: list[tuple[str, JsonDict, int, str]] = []
         self._failures: list[_Failure] = []
+        self._storm: _Storm | None = None
         self._blocked: set[int] = set()
         self._sent: list[JsonDict] = []
         self._records: dict[tuple[int, int], JsonDict] = {}
@@ -762,6 +788,9 @@ class FakeTelegram:
                 if rule.times <= 0:
                     self._failures.remove(rule)
                 raise ApiError(rule.code, rule.description, rule.retry_after)
+        if self._storm is not None and self._storm.refuses(name.lower()):
+            wait = self._storm.retry_after
+            raise ApiError(429, f"Too Many Requests: retry after {wait}", wait)
 
     def _build_handlers(self) -> dict[str, tuple[str, Handler]]:
         """Map lower-cased method names to their documented name and handler."""
@@ -1624,6 +1653,17 @@ class FakeTelegram:
         failure = _Failure(method.lower(), error_code, description, retry_after, times, chat_id)
         self._failures.append(failure)
 
+    def storm(
+        self, every: int = 2, retry_after: int = 1, methods: Iterable[str] = STORM_METHODS
+    ) -> None:
+        """Flood limits hit: the first of every `every` calls of these methods gets a 429."""
+        wanted = frozenset(method.lower() for method in methods)
+        self._storm = _Storm(wanted, max(every, 1), retry_after)
+
+    def calm(self) -> None:
+        """The flood is over: calls go through again."""
+        self._storm = None
+
     def block_bot(self, user_id: int, *, notify: bool = True) -> None:
         """The user blocks the bot: sends to them get 403 and a my_chat_member update arrives."""
         self._blocked.add(user_id)
@@ -1683,17 +1723,12 @@ class FakeTelegram:
             "poll": poll,
         }
         kinds = [kind for kind, on in flags.items() if on]
-        if len(kinds) > 1 or (not kinds and text is None):
+        if len(kinds) > 1:
             raise ValueError("give text, or one media kind with an optional caption")
-        if kinds and text is not None and kinds[0] not in CAPTIONED and kinds[0] != "poll":
-            raise ValueError(f"a {kinds[0]} message cannot carry text")
         user = self._remember_user(user_id, first_name, username, language_code)
         chat = self._private_chat(user)
         message = self._incoming(chat, user)
-        if kinds:
-            message.update(self._media_content(kinds[0], user, text))
-        else:
-            message.update(_user_text(text or ""))
+        message.update(self._person_content(kinds[0] if kinds else None, user, text))
         chat.messages[message["message_id"]] = message
         self._enqueue("message", message)
         return message
@@ -1722,11 +1757,11 @@ class FakeTelegram:
         callback_data: str,
         *,
         chat_id: int | None = None,
-        any_data: bool = False,
+        forged: bool = False,
     ) -> str:
         """A user presses an inline button of a bot message; returns the callback query id.
 
-        ``any_data`` lets a load generator press scripted data on a bot that shows no buttons.
+        ``forged=True`` plays a modified client that sends data no button of the message has.
         """
         chat = self._chats.get(user_id if chat_id is None else chat_id)
         message = chat.messages.get(message_id) if chat else None
@@ -1734,7 +1769,7 @@ class FakeTelegram:
             raise ValueError(f"no bot message {message_id} in chat {chat_id or user_id}")
         if chat.type != "private" and user_id not in chat.member_ids | chat.admin_ids:
             raise ValueError(f"user {user_id} is not a member of chat {chat.id}")
-        if not any_data and callback_data not in _callback_datas(message):
+        if not forged and callback_data not in _callback_datas(message):
             raise ValueError(f"message {message_id} has no button with data {callback_data!r}")
         query_id = str(4_300_000_000_000_000 + next(self._serial))
         query: JsonDict = {
@@ -1761,14 +1796,15 @@ class FakeTelegram:
         self,
         chat_id: int,
         from_user_id: int,
-        text: str,
+        text: str | None = None,
         *,
         thread_id: int | None = None,
         reply_to_message_id: int | None = None,
         username: str | None = None,
         first_name: str = "Test",
+        media: str | None = None,
     ) -> JsonDict:
-        """A member writes in a group, optionally in a topic and/or as a reply."""
+        """A member writes in a group, optionally in a topic and/or as a reply; media by kind."""
         chat = self._group(chat_id)
         if from_user_id not in chat.member_ids | chat.admin_ids:
             raise ValueError(f"user {from_user_id} is not in member_ids of chat {chat_id}")
@@ -1786,7 +1822,7 @@ class FakeTelegram:
         )
         message = self._incoming(chat, user)
         self._place(message, chat, topic, reply)
-        message.update(_user_text(text))
+        message.update(self._person_content(media, user, text))
         chat.messages[message["message_id"]] = message
         self._enqueue("message", message)
         return message
@@ -1845,6 +1881,18 @@ class FakeTelegram:
             "chat": chat.short(),
             "date": _now(),
         }
+
+    def _person_content(self, kind: str | None, user: JsonDict, text: str | None) -> JsonDict:
+        """Text, or one media kind with the caption only captioned kinds (and polls) allow."""
+        if kind is None:
+            if text is None:
+                raise ValueError("give text, or one media kind with an optional caption")
+            return _user_text(text)
+        if kind not in MEDIA_KINDS:
+            raise ValueError(f"unknown media kind {kind!r}; one of {MEDIA_KINDS}")
+        if text is not None and kind not in CAPTIONED and kind != "poll":
+            raise ValueError(f"a {kind} message cannot carry text")
+        return self._media_content(kind, user, text)
 
     def _media_content(self, kind: str, user: JsonDict, text: str | None) -> JsonDict:
         """Content of a user's media message of one kind."""
@@ -1941,6 +1989,11 @@ class FakeTelegram:
         """A stored message as Telegram currently holds it, or None if absent/deleted."""
         chat = self._chats.get(chat_id)
         return chat.messages.get(message_id) if chat else None
+
+    def history(self, chat_id: int) -> list[JsonDict]:
+        """Every message a chat still holds, from people and the bot, as its members see it."""
+        chat = self._chats.get(chat_id)
+        return [chat.messages[key] for key in sorted(chat.messages)] if chat else []
 
     def callback_query(self, query_id: str) -> JsonDict:
         """State of a pressed button: answered, text and show_alert of the answer."""

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from bot.content.loader import Content
 from bot.evaluation import bot_system, evaluate
 from bot.text.language import LANGS
@@ -100,20 +102,34 @@ def test_spec_topic_ids_all_exist(content: Content) -> None:
         assert set(topic.answer) == set(LANGS)
 
 
-def test_understanding_stays_above_its_floors(content: Content) -> None:
-    """Regression floors a little below what the evaluation reaches today."""
-    report = evaluate(bot_system(content), DATA)
-    assert report.rate("faq_top1") >= FLOORS["faq_top1"]
-    assert min(report.rate("faq_top1", lang) for lang in LANGS) >= FLOORS["faq_top1_each"]
-    assert report.rate("risk_recall") >= FLOORS["risk_recall"]
-    assert report.rate("risk_false_alarm") <= FLOORS["risk_false_alarm"]
-    assert report.rate("faq_false_alarm") <= FLOORS["faq_false_alarm"]
+@pytest.mark.parametrize("name", ["eval", "holdout"])
+def test_understanding_stays_above_its_floors(content: Content, name: str) -> None:
+    """Regression floors a little below what each evaluation set reaches today."""
+    floors = FLOORS[name]
+    report = evaluate(bot_system(content), DATA, name)
+    assert report.rate("faq_top1") >= floors["faq_top1"]
+    assert min(report.rate("faq_top1", lang) for lang in LANGS) >= floors["faq_top1_each"]
+    assert report.rate("risk_recall") >= floors["risk_recall"]
+    assert report.rate("human_request_recall") >= floors["human_request_recall"]
+    assert report.rate("risk_false_alarm") <= floors["risk_false_alarm"]
+    assert report.rate("faq_false_alarm") <= floors["faq_false_alarm"]
 
 
 FLOORS = {
-    "faq_top1": 0.89,
-    "faq_top1_each": 0.83,
-    "risk_recall": 0.94,
-    "risk_false_alarm": 0.05,
-    "faq_false_alarm": 0.06,
+    "eval": {
+        "faq_top1": 0.93,
+        "faq_top1_each": 0.87,
+        "risk_recall": 0.98,
+        "human_request_recall": 0.95,
+        "risk_false_alarm": 0.02,
+        "faq_false_alarm": 0.02,
+    },
+    "holdout": {
+        "faq_top1": 0.89,
+        "faq_top1_each": 0.86,
+        "risk_recall": 0.75,
+        "human_request_recall": 0.93,
+        "risk_false_alarm": 0.08,
+        "faq_false_alarm": 0.04,
+    },
 }

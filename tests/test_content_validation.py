@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.content.loader import ContentError, ContentHolder, inspect_content, load_content
+from bot.risk.detector import RiskDetector
 
 
 def t(text: str) -> str:
@@ -236,3 +237,55 @@ def test_reload_picks_up_a_good_edit(folder: Path) -> None:
     edit(folder, "faq.yaml", "'Alpha answer en'", "'New answer'")
     assert holder.reload() == []
     assert holder.current.topics_by_id["alpha"].answer["en"] == "New answer"
+
+
+def test_word_lists_serve_patterns_in_every_language(folder: Path) -> None:
+    lists = (
+        "negations: [not]\nwords:\n"
+        "  hit: {en: [punch, kick], ru: [ударил], ky: [urdu], uz: [urdi], tg: [zad]}\n"
+    )
+    edit(folder, "risk.yaml", "negations: [not]\n", lists)
+    edit(folder, "risk.yaml", "'beat en'", "'beat en', 'boss + @hit'")
+    content = load_content(folder)
+    detector = RiskDetector.from_content(content.risk)
+    assert detector.detect("the boss punched me").categories == ["violence"]
+    assert detector.detect("boss ударил").categories == ["violence"]
+    assert detector.detect("the boss called me").categories == []
+
+
+def test_unknown_word_list(folder: Path) -> None:
+    edit(folder, "risk.yaml", "'beat en'", "'beat en', 'boss + @hitt'")
+    assert errors_of(folder) == ["risk.yaml:7: unknown word list '@hitt'"]
+
+
+def test_stray_brace_in_a_ui_string_is_a_load_error_with_its_line(folder: Path) -> None:
+    edit(folder, "ui.yaml", "'Menu en'", "'Menu {en'")
+    found = errors_of(folder)
+    assert len(found) == 1 and found[0].startswith("ui.yaml:3: menu_title: 'en'"), found
+    with pytest.raises(ContentError):
+        load_content(folder)
+
+
+def test_placeholders_must_agree_across_languages(folder: Path) -> None:
+    edit(folder, "ui.yaml", "'Menu ky'", "'Menu {code} ky'")
+    assert errors_of(folder) == [
+        "ui.yaml:3: menu_title: 'ky' has placeholders {code}, English has none"
+    ]
+
+
+def test_positional_placeholder_is_rejected(folder: Path) -> None:
+    for lang in ("ru", "ky", "uz", "tg", "en"):
+        edit(folder, "ui.yaml", f"'Menu {lang}'", f"'Menu {{}} {lang}'")
+    found = errors_of(folder)
+    assert len(found) == 5 and all("is not a name like {code}" in f for f in found), found
+
+
+def test_long_flow_text_and_few_phrasings_are_warnings(folder: Path) -> None:
+    edit(folder, "flows/tiny.yaml", "'Middle en'", "'" + "word " * 150 + "'")
+    _, problems = inspect_content(folder)
+    warnings = [str(p) for p in problems if p.severity == "warning"]
+    assert "flows/tiny.yaml:16: warning: middle: info in 'en' is 749 characters (limit 700)" in (
+        warnings
+    )
+    assert any("alpha: only 1 phrasings in 'ru' (want 8)" in w for w in warnings), warnings
+    assert errors_of(folder) == []

@@ -111,6 +111,24 @@ def test_inside_a_case_everything_is_relayed(dialogue: Dialogue) -> None:
     assert dialogue.handle(state, Inbound("media", media="voice"))[1] == [
         RelayToOperator(media="voice")
     ]
+    assert dialogue.handle(state, Inbound("media", media="contact"))[1] == [
+        Say(dialogue.content.text("handoff_contact_kept", "ru"))
+    ]
+
+
+def test_a_banned_user_is_told_and_reaches_nobody_until_unbanned(dialogue: Dialogue) -> None:
+    in_case = State(lang="ru", case={"opened_at": 1.0, "reason": "risk"})
+    system = Inbound("system", command="ban", at=1.0)
+    banned, events = dialogue.handle(in_case, system)
+    assert Say(dialogue.content.text("handoff_banned", "ru")) in events
+    for attempt in (text("работодатель забрал паспорт"), press("v1:h")):
+        _, events = dialogue.handle(banned, attempt)
+        assert not any(isinstance(e, OpenCase | RelayToOperator) for e in events)
+        assert isinstance(events[0], ShowMenu)
+        assert events[0].text == dialogue.content.text("handoff_banned", "ru")
+    unbanned, events = dialogue.handle(banned, Inbound("system", command="unban", at=1.0))
+    assert Say(dialogue.content.text("handoff_unbanned", "ru")) in events
+    assert dialogue.handle(unbanned, text("я тут"))[1] == [RelayToOperator(text="я тут")]
 
 
 def test_media_outside_a_case_offers_a_person(dialogue: Dialogue) -> None:

@@ -1,4 +1,4 @@
-"""One contract, every backend: what the bot keeps behaves the same in memory and in SQLite."""
+"""One contract, every backend: what the bot keeps behaves the same in memory, SQLite, Postgres."""
 
 from __future__ import annotations
 
@@ -8,16 +8,26 @@ from pathlib import Path
 
 import pytest
 
-from bot.storage import MemoryStorage, MessagePair, NewCase, SqliteStorage, Storage
+from bot.storage import (
+    MemoryStorage,
+    MessagePair,
+    NewCase,
+    PostgresStorage,
+    SqliteStorage,
+    Storage,
+)
+from tests.services import fresh_postgres
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
 async def storage(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Storage]:
     store: Storage
     if request.param == "memory":
         store = MemoryStorage()
-    else:
+    elif request.param == "sqlite":
         store = await SqliteStorage.open(tmp_path / "bot.sqlite3")
+    else:
+        store = await PostgresStorage.open(await fresh_postgres())
     yield store
     await store.close()
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -12,6 +12,7 @@ from pydantic import BaseModel, ValidationError
 
 from bot.content.checks import check_snapshot
 from bot.content.models import (
+    ANY_LANGUAGE,
     LANGS,
     FaqFile,
     FaqTopic,
@@ -160,42 +161,45 @@ def _pydantic_problems(doc: YamlDocument, exc: ValidationError) -> list[Problem]
     return found
 
 
-OPTIONAL_PER_LANGUAGE = frozenset({"keywords", "unless"})
+OPTIONAL_PER_LANGUAGE = frozenset({"keywords", "unless", "human_request_unless"})
+Location = list[str | int]
+
+
+def language_maps(node: Any, loc: Location | None = None) -> Iterator[tuple[Location, Any]]:
+    """Every mapping keyed by language (title, answer, phrasings ...) with its path in the file."""
+    loc = loc or []
+    if isinstance(node, dict):
+        if node and set(node) & set(LANGS):
+            yield loc, node
+        for key, value in node.items():
+            yield from language_maps(value, [*loc, key])
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from language_maps(value, [*loc, index])
+
+
+def missing_languages(loc: Location, node: dict[Any, Any]) -> list[str]:
+    """Languages a mapping lacks; matcher hints (keywords, unless) may leave some out."""
+    if loc and loc[-1] in OPTIONAL_PER_LANGUAGE:
+        return []
+    return [lang for lang in LANGS if lang not in node or node[lang] in (None, "", [])]
 
 
 def missing_translations(doc: YamlDocument) -> list[Problem]:
     """Every mapping keyed by language must carry all five; editors see which one is missing."""
     found: list[Problem] = []
-    _walk_translations(doc, doc.data, [], found)
+    for loc, node in language_maps(doc.data):
+        where = ".".join(str(part) for part in loc)
+        found += [
+            Problem(doc.path, doc.line_of(loc), f"{where}: missing translation '{lang}'")
+            for lang in missing_languages(loc, node)
+        ]
+        found += [
+            Problem(doc.path, doc.line_of([*loc, key]), f"{where}: unknown language '{key}'")
+            for key in node
+            if key not in LANGS and key != ANY_LANGUAGE
+        ]
     return found
-
-
-def _walk_translations(doc: YamlDocument, node: Any, loc: list[Any], found: list[Problem]) -> None:
-    if isinstance(node, dict):
-        keys = set(node)
-        if keys and keys & set(LANGS) and not (loc and loc[-1] in OPTIONAL_PER_LANGUAGE):
-            _report_languages(doc, node, loc, found)
-        for key, value in node.items():
-            _walk_translations(doc, value, [*loc, key], found)
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            _walk_translations(doc, value, [*loc, index], found)
-
-
-def _report_languages(
-    doc: YamlDocument, node: dict[Any, Any], loc: list[Any], found: list[Problem]
-) -> None:
-    where = ".".join(str(part) for part in loc)
-    for lang in LANGS:
-        if lang not in node or node[lang] in (None, "", []):
-            found.append(
-                Problem(doc.path, doc.line_of(loc), f"{where}: missing translation '{lang}'")
-            )
-    for key in node:
-        if key not in LANGS:
-            found.append(
-                Problem(doc.path, doc.line_of([*loc, key]), f"{where}: unknown language '{key}'")
-            )
 
 
 def to_plain(node: Any) -> Any:

@@ -67,10 +67,25 @@ def _child_line(node: Any, key: str | int) -> tuple[int, Any] | None:
     return None
 
 
+def round_trip_yaml() -> YAML:
+    """A parser/dumper that writes our files back byte for byte: quotes, comments, order, nulls."""
+    yaml = YAML(typ="rt")
+    yaml.allow_duplicate_keys = False
+    yaml.preserve_quotes = True
+    yaml.width = 1_000_000
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml.representer.add_representer(type(None), _null)
+    return yaml
+
+
+def _null(representer: Any, _: None) -> Any:
+    """`null` stays `null` (ruamel would leave the value empty)."""
+    return representer.represent_scalar("tag:yaml.org,2002:null", "null")
+
+
 def read_yaml(path: Path, display: str) -> YamlDocument:
     """Parse one file; a syntax error becomes a `YamlSyntaxError` naming its line."""
-    parser = YAML(typ="rt")
-    parser.allow_duplicate_keys = False
+    parser = round_trip_yaml()
     try:
         data = parser.load(path.read_text(encoding="utf-8"))
     except MarkedYAMLError as exc:

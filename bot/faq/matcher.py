@@ -7,6 +7,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+import numpy as np
+import numpy.typing as npt
 from rapidfuzz import fuzz
 
 from bot.text.normalize import skeleton
@@ -17,6 +19,10 @@ COMMON_SHARE = 0.08
 RESCORE = 12
 PHRASING_SHARE = 0.6
 STRONG_EVIDENCE = 6.0
+WORD_CACHE = 20_000
+
+Array = npt.NDArray[np.float64]
+Rows = npt.NDArray[np.int32]
 
 
 @dataclass(frozen=True)
@@ -37,49 +43,61 @@ class FaqMatch:
     runners_up: tuple[tuple[str, float], ...] = ()
 
 
-@dataclass
-class _Entry:
-    topic_id: str
-    words: tuple[str, ...]
+@dataclass(frozen=True)
+class _Evidence:
+    rows: Rows
+    gains: Array
+    topic_rows: Rows
+    topic_gains: Array
     mass: float
-    text: str
 
 
 @dataclass
 class FaqIndex:
-    """Inverted index over skeleton words, with a typo-tolerant word lookup."""
+    """Inverted index over skeleton words as numpy arrays, with a typo-tolerant word lookup."""
 
-    entries: list[_Entry] = field(default_factory=list)
-    postings: dict[str, list[int]] = field(default_factory=dict)
-    topic_postings: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    topic_ids: list[str] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+    entry_topic: Rows = field(default_factory=lambda: np.zeros(0, np.int32))
+    entry_mass: Array = field(default_factory=lambda: np.zeros(0))
+    postings: dict[str, Rows] = field(default_factory=dict)
+    topic_postings: dict[str, Rows] = field(default_factory=dict)
     idf: dict[str, float] = field(default_factory=dict)
     stems: dict[str, set[str]] = field(default_factory=dict)
     _word_cache: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
+    _evidence_cache: dict[str, _Evidence] = field(default_factory=dict)
 
     @classmethod
     def build(cls, phrasings: Iterable[Phrasing]) -> FaqIndex:
         """Index every phrasing once, at content load."""
         index = cls()
         postings: dict[str, list[int]] = defaultdict(list)
-        raw: list[tuple[str, tuple[str, ...], str]] = []
+        topics_of: dict[str, set[int]] = defaultdict(set)
+        topic_number: dict[str, int] = {}
+        entry_topic: list[int] = []
+        entry_words: list[tuple[str, ...]] = []
         for phrasing in phrasings:
-            words = tuple(dict.fromkeys(skeleton(phrasing.text).split()))
-            if words:
-                for word in words:
-                    postings[word].append(len(raw))
-                raw.append((phrasing.topic_id, words, skeleton(phrasing.text)))
-        index.postings = dict(postings)
-        topics_of: dict[str, set[str]] = defaultdict(set)
-        for topic_id, words, _ in raw:
+            text = skeleton(phrasing.text)
+            words = tuple(dict.fromkeys(text.split()))
+            if not words:
+                continue
+            topic = topic_number.setdefault(phrasing.topic_id, len(topic_number))
             for word in words:
-                topics_of[word].add(topic_id)
-        index.topic_postings = {w: tuple(sorted(t)) for w, t in topics_of.items()}
-        total = max(len({topic_id for topic_id, _, _ in raw}), 1)
+                postings[word].append(len(entry_topic))
+                topics_of[word].add(topic)
+            entry_topic.append(topic)
+            entry_words.append(words)
+            index.texts.append(text)
+        index.topic_ids = list(topic_number)
+        index.entry_topic = np.array(entry_topic, np.int32)
+        index.postings = {w: np.array(p, np.int32) for w, p in postings.items()}
+        index.topic_postings = {w: np.array(sorted(t), np.int32) for w, t in topics_of.items()}
+        total = max(len(topic_number), 1)
         index.idf = {w: math.log(1 + total / len(t)) for w, t in topics_of.items()}
-        for topic_id, words, text in raw:
-            mass = sum(index.idf[w] for w in words)
-            index.entries.append(_Entry(topic_id, words, mass, text))
+        index.entry_mass = np.array([sum(index.idf[w] for w in ws) for ws in entry_words])
         index.stems = _stem_index(index.idf)
+        for word in index.idf:
+            index._evidence(word)
         return index
 
     def similar_words(self, word: str) -> list[tuple[str, float]]:
@@ -97,7 +115,7 @@ class FaqIndex:
                     if similarity >= TOKEN_SIMILARITY:
                         found[candidate] = similarity / 100.0
         result = sorted(found.items(), key=lambda item: -item[1])[:6]
-        if len(self._word_cache) > 100_000:
+        if len(self._word_cache) > WORD_CACHE:
             self._word_cache.clear()
         self._word_cache[word] = result
         return result
@@ -106,66 +124,96 @@ class FaqIndex:
         """Score topics for a message; the best first, runners-up after."""
         query = skeleton(text)
         words = list(dict.fromkeys(query.split()))
-        if not words or not self.entries:
+        if not words or not self.texts:
             return FaqMatch(None, 0.0)
         gains, topic_gains, query_mass = self._gather(words)
-        if not gains:
+        touched = np.flatnonzero(gains)
+        if not len(touched):
             return FaqMatch(None, 0.0)
-        shortlist = sorted(gains, key=lambda i: -gains[i])[:RESCORE]
-        best: dict[str, float] = {}
-        for entry_index in shortlist:
-            entry = self.entries[entry_index]
-            score = self._score(entry, gains[entry_index], query_mass, query)
-            if score > best.get(entry.topic_id, -1.0):
-                best[entry.topic_id] = score
-        for topic_id, score in best.items():
-            evidence = topic_gains.get(topic_id, 0.0)
-            topic_cover = min(evidence / query_mass, 1.0) if query_mass else 0.0
-            blended = PHRASING_SHARE * score + (1 - PHRASING_SHARE) * 100.0 * topic_cover
-            best[topic_id] = blended * min(1.0, evidence / STRONG_EVIDENCE)
-        ranked = sorted(best.items(), key=lambda item: -item[1])
+        if len(touched) > RESCORE:
+            touched = touched[np.argpartition(-gains[touched], RESCORE)[:RESCORE]]
+        best: dict[int, float] = {}
+        for entry in touched.tolist():
+            topic = int(self.entry_topic[entry])
+            score = self._score(entry, float(gains[entry]), query_mass, query)
+            if score > best.get(topic, -1.0):
+                best[topic] = score
+        ranked = sorted(
+            (
+                (self.topic_ids[t], self._blend(s, float(topic_gains[t]), query_mass))
+                for t, s in best.items()
+            ),
+            key=lambda item: -item[1],
+        )
         top_id, top_score = ranked[0]
         return FaqMatch(top_id, round(top_score, 1), tuple(ranked[1:limit]))
 
-    def _gather(self, words: list[str]) -> tuple[dict[int, float], dict[str, float], float]:
-        gains: dict[int, float] = defaultdict(float)
-        topic_gains: dict[str, float] = defaultdict(float)
+    def _gather(self, words: list[str]) -> tuple[Array, Array, float]:
+        """Per entry and per topic, the idf mass of query words found (best spelling per word)."""
+        gains = np.zeros(len(self.texts))
+        topic_gains = np.zeros(len(self.topic_ids))
         query_mass = 0.0
-        common = max(len(self.entries) * COMMON_SHARE, 50)
         for word in words:
-            similar = self.similar_words(word)
-            query_mass += max((self.idf[w] for w, _ in similar), default=self._unknown_idf(word))
-            seen: dict[int, float] = {}
-            for candidate, similarity in similar:
-                posting = self.postings[candidate]
-                if len(posting) > common and similarity < 1.0:
-                    continue
-                gain = similarity * self.idf[candidate]
-                for entry_index in posting:
-                    if gain > seen.get(entry_index, 0.0):
-                        seen[entry_index] = gain
-            for entry_index, gain in seen.items():
-                gains[entry_index] += gain
-            best_in_topic: dict[str, float] = {}
-            for candidate, similarity in similar:
-                gain = similarity * self.idf[candidate]
-                for topic_id in self.topic_postings[candidate]:
-                    if gain > best_in_topic.get(topic_id, 0.0):
-                        best_in_topic[topic_id] = gain
-            for topic_id, gain in best_in_topic.items():
-                topic_gains[topic_id] += gain
+            evidence = self._evidence(word)
+            gains[evidence.rows] += evidence.gains
+            topic_gains[evidence.topic_rows] += evidence.topic_gains
+            query_mass += evidence.mass
         return gains, topic_gains, query_mass
+
+    def _evidence(self, word: str) -> _Evidence:
+        """What one query word adds to each entry and topic; computed once per distinct word."""
+        cached = self._evidence_cache.get(word)
+        if cached is not None:
+            return cached
+        similar = self.similar_words(word)
+        common = max(len(self.texts) * COMMON_SHARE, 50)
+        usable = [
+            (self.postings[w], s * self.idf[w])
+            for w, s in similar
+            if s >= 1.0 or len(self.postings[w]) <= common
+        ]
+        rows, gains = _best_per_row(usable)
+        topic_rows, topic_gains = _best_per_row(
+            [(self.topic_postings[w], s * self.idf[w]) for w, s in similar]
+        )
+        mass = max((self.idf[w] for w, _ in similar), default=self._unknown_idf(word))
+        evidence = _Evidence(rows, gains, topic_rows, topic_gains, mass)
+        if len(self._evidence_cache) > WORD_CACHE:
+            self._evidence_cache.clear()
+        self._evidence_cache[word] = evidence
+        return evidence
 
     def _unknown_idf(self, word: str) -> float:
         """Unknown long words weigh on the query a little, digits and short words barely."""
         return 1.0 if len(word) >= 4 and not word.isdigit() else 0.3
 
-    @staticmethod
-    def _score(entry: _Entry, gain: float, query_mass: float, query: str) -> float:
-        entry_cover = min(gain / entry.mass, 1.0) if entry.mass else 0.0
+    def _score(self, entry: int, gain: float, query_mass: float, query: str) -> float:
+        mass = float(self.entry_mass[entry])
+        entry_cover = min(gain / mass, 1.0) if mass else 0.0
         query_cover = min(gain / query_mass, 1.0) if query_mass else 0.0
-        shape = fuzz.token_sort_ratio(query, entry.text) / 100.0
+        shape = fuzz.token_sort_ratio(query, self.texts[entry]) / 100.0
         return 100.0 * (0.55 * entry_cover + 0.3 * query_cover + 0.15 * shape)
+
+    @staticmethod
+    def _blend(score: float, evidence: float, query_mass: float) -> float:
+        """A topic's best phrasing, mixed with how much of the query the whole topic covers."""
+        topic_cover = min(evidence / query_mass, 1.0) if query_mass else 0.0
+        blended = PHRASING_SHARE * score + (1 - PHRASING_SHARE) * 100.0 * topic_cover
+        return blended * min(1.0, evidence / STRONG_EVIDENCE)
+
+
+def _best_per_row(postings: list[tuple[Rows, float]]) -> tuple[Rows, Array]:
+    """Rows a word's spellings reach, each with its best gain: a word counts once per row."""
+    if len(postings) <= 1:
+        rows = postings[0][0] if postings else np.zeros(0, np.int32)
+        return rows, np.full(len(rows), postings[0][1] if postings else 0.0)
+    rows = np.concatenate([r for r, _ in postings])
+    gains = np.concatenate([np.full(len(r), g) for r, g in postings])
+    order = np.lexsort((-gains, rows))
+    rows, gains = rows[order], gains[order]
+    first = np.ones(len(rows), bool)
+    first[1:] = rows[1:] != rows[:-1]
+    return rows[first], gains[first]
 
 
 def _stem_keys(word: str) -> set[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from bot import reminders
 from bot.content.flowgraph import flow_callback
 from bot.content.loader import Content
 from bot.content.models import Flow
@@ -86,7 +87,25 @@ def answer(
     events: list[Event] = []
     if option is not None and option.flag is not None and option.flag.handoff:
         events += _offer_human(content, flow, option.flag.advice[lang], lang)
-    return FlowTurn(answered, [*events, *show(content, flow, answered, lang)])
+    return FlowTurn(answered, [*events, *_after_answer(content, flow, answered, lang)])
+
+
+def _after_answer(content: Content, flow: Flow, run: dict[str, Any], lang: str) -> list[Event]:
+    """The next question, or the summary counted once: re-showing a summary counts nothing."""
+    events = show(content, flow, run, lang)
+    position = replay(flow, run["answers"])
+    return [*events, *completion_counts(flow, position)] if position.finished else events
+
+
+def completion_counts(flow: Flow, position: Position) -> list[Event]:
+    """Anonymous counters for a finished checklist: which one, and how many red flags."""
+    flags = len(position.flags)
+    counts: list[Event] = [
+        CountEvent("checklist_completed", (("flow", flow.id), ("red_flags", str(flags))))
+    ]
+    if flags:
+        counts.append(CountEvent("checklist_flagged", (("flow", flow.id),)))
+    return counts
 
 
 def free_text(content: Content, flow: Flow, run: dict[str, Any], lang: str) -> FlowTurn | None:
@@ -98,7 +117,7 @@ def free_text(content: Content, flow: Flow, run: dict[str, Any], lang: str) -> F
     if not step.free_text:
         return None
     answered = {**run, "answers": [*run["answers"], [step.id, FREE_TEXT]]}
-    return FlowTurn(answered, show(content, flow, answered, lang))
+    return FlowTurn(answered, _after_answer(content, flow, answered, lang))
 
 
 def back(content: Content, flow: Flow, run: dict[str, Any], lang: str) -> FlowTurn:
@@ -124,11 +143,11 @@ def summary(content: Content, flow: Flow, position: Position, lang: str) -> list
     for found in flags:
         marker = "❗" if found.flag.weight >= SERIOUS else "⚠️"
         lines.append(f"{marker} {found.flag.advice[lang]}")
-    buttons = [topic_button(content, topic_id, lang) for topic_id in flow.related]
+    buttons = [reminders.offer_button(content, flow, position.facts, lang)]
+    buttons += [topic_button(content, topic_id, lang) for topic_id in flow.related]
     buttons += [Button(content.text("menu_hotlines", lang), "v1:m:hotlines")]
     buttons += [Button(content.text("menu_human", lang), "v1:h"), menu_button(content, lang)]
-    counts = CountEvent("checklist_completed", (("flow", flow.id), ("red_flags", str(len(flags)))))
-    return [Ask("\n\n".join(lines), tuple(b for b in buttons if b is not None)), counts]
+    return [Ask("\n\n".join(lines), tuple(b for b in buttons if b is not None))]
 
 
 def verdict(content: Content, flags: list[FoundFlag], lang: str) -> str:
@@ -146,4 +165,6 @@ def handoff_case(flow: Flow, run: dict[str, Any], lang: str) -> OpenCase:
     position = replay(flow, run["answers"])
     categories = tuple(dict.fromkeys(found.flag.category for found in position.flags))
     flagged = ", ".join(f"{found.step_id}:{found.flag.category}" for found in position.flags)
-    return OpenCase("red_flag", lang, categories, summary=f"{flow.id}: {flagged}")
+    return OpenCase(
+        "red_flag", lang, categories, summary=f"{flow.id}: {flagged}" if flagged else flow.id
+    )

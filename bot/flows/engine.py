@@ -39,7 +39,19 @@ class Position:
 
 def step_applies(step: FlowStep, facts: dict[str, str]) -> bool:
     """A conditional step runs only when every named fact has one of the listed values."""
-    return all(facts.get(name) in values for name, values in step.when.items())
+    return conditions_met(step.when, facts)
+
+
+def conditions_met(when: dict[str, list[str]], facts: dict[str, str]) -> bool:
+    """Every named fact has one of the listed values (steps and reminders share the rule)."""
+    return all(facts.get(name) in values for name, values in when.items())
+
+
+def facts_of(flows: dict[str, Flow], run: dict[str, Any] | None) -> dict[str, str]:
+    """What the user told their current checklist (citizenship, destination ...), if any."""
+    if not run or run.get("flow") not in flows:
+        return {}
+    return replay(flows[run["flow"]], run.get("answers", [])).facts
 
 
 def advance(

@@ -38,7 +38,7 @@ def close(case: Case, at: float) -> Case:
     return replace(case, status=CLOSED, closed_at=at)
 
 
-def fallback_due(case: Case, now: float, sla_minutes: int) -> bool:
+def fallback_due(case: Case, now: float, sla_minutes: float) -> bool:
     """Nobody claimed the case within the promised time."""
     return case.status == WAITING and now - case.opened_at >= sla_minutes * 60
 

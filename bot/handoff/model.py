@@ -44,6 +44,15 @@ class CounterRow:
 
 
 @dataclass(frozen=True)
+class ScheduledJob:
+    """A system notice due for a user later (a deadline reminder); kept so restarts keep it."""
+
+    user_key: str
+    job: str
+    run_at: float
+
+
+@dataclass(frozen=True)
 class NewCase:
     user_key: str
     code: str

@@ -7,7 +7,7 @@ from dataclasses import replace
 from bot import directory
 from bot.content.loader import Content
 from bot.events import Ask, Button, CountEvent, Event, Say
-from bot.flows.engine import replay
+from bot.flows.engine import facts_of
 from bot.handoff.cases import fallback_numbers
 from bot.menu import main_menu
 from bot.state import Result, State
@@ -34,9 +34,9 @@ def handle(content: Content, state: State, notice: str) -> Result:
             e for code in countries[:2] for e in directory.hotline_card(content, code, lang)
         ]
     if notice in ("ban", "unban"):
-        return replace(state, extra={**state.extra, "banned": notice == "ban"}), [
-            CountEvent(notice)
-        ]
+        banned = notice == "ban"
+        told = Say(content.text("handoff_banned" if banned else "handoff_unbanned", lang))
+        return replace(state, extra={**state.extra, "banned": banned}), [CountEvent(notice), told]
     return state, [main_menu(content, lang)]
 
 
@@ -50,9 +50,7 @@ def feedback(content: Content, state: State, answer: str) -> Result:
 
 def user_countries(content: Content, state: State) -> list[str]:
     """Destination and citizenship the user told a checklist, else the country of the language."""
-    facts: dict[str, str] = {}
-    if state.flow and state.flow.get("flow") in content.flows:
-        facts = replay(content.flows[state.flow["flow"]], state.flow.get("answers", [])).facts
+    facts = facts_of(content.flows, state.flow)
     found = [
         facts.get("destination", ""),
         facts.get("citizenship", ""),

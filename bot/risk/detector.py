@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.content.models import RiskFile
-from bot.risk.patterns import Message, Pattern, StemMatcher, find, parse_pattern
-from bot.text.normalize import clean, fold, words
+from bot.risk.patterns import Message, Pattern, StemMatcher, expand, find, parse_pattern
+from bot.text.normalize import clauses, clean, fold, words
 
 HUMAN_REQUEST = "human_request"
 
@@ -63,24 +64,35 @@ class RiskDetector:
             for stem in alternative
         }
         self.matcher = StemMatcher.build(stems)
+        self.by_first_head: dict[str, list[int]] = defaultdict(list)
+        for rule in rules:
+            for pattern in (*rule.patterns, *rule.guards):
+                for head in pattern.heads[0] if pattern.heads else ():
+                    self.by_first_head[head].append(id(pattern))
 
     @classmethod
     def from_content(cls, risk: RiskFile) -> RiskDetector:
-        rules = [_rule(HUMAN_REQUEST, risk.human_request, {})]
-        rules += [_rule(c.id, c.patterns, c.unless) for c in risk.categories]
+        words = word_lists(risk)
+        rules = [_rule(HUMAN_REQUEST, risk.human_request, risk.human_request_unless, words)]
+        rules += [_rule(c.id, c.patterns, c.unless, words) for c in risk.categories]
         negations = frozenset(fold(clean(word)) for word in risk.negations)
         return cls(rules, negations)
 
     def detect(self, text: str) -> RiskVerdict:
         """Every category whose pattern fires and whose guards stay silent."""
-        pairs = words(text)
+        pairs: list[tuple[str, str]] = []
+        clause_starts: set[int] = set()
+        for clause in clauses(text):
+            clause_starts.add(len(pairs))
+            pairs += words(clause)
         if not pairs:
             return RiskVerdict()
-        message = self._message([folded for _, folded in pairs])
+        message = self._message([folded for _, folded in pairs], clause_starts)
         matches: list[RiskMatch] = []
         human = False
+        live = {key for stem in message.where for key in self.by_first_head.get(stem, ())}
         for rule in self.rules:
-            fired = self._fire(rule, message, [typed for typed, _ in pairs])
+            fired = self._fire(rule, message, live, [typed for typed, _ in pairs])
             if fired is None:
                 continue
             if rule.category == HUMAN_REQUEST:
@@ -89,30 +101,46 @@ class RiskDetector:
                 matches.append(fired)
         return RiskVerdict(tuple(matches), human)
 
-    def _message(self, folded: list[str]) -> Message:
+    def _message(self, folded: list[str], clause_starts: set[int]) -> Message:
         matched = [self.matcher.stems_of(word) for word in folded]
-        after_negation = [i > 0 and folded[i - 1] in self.negations for i in range(len(folded))]
-        present = frozenset().union(*matched) if matched else frozenset()
-        return Message(matched, after_negation, self.negations, present)
+        return Message.of(matched, self.negations, folded, clause_starts)
 
     @staticmethod
-    def _fire(rule: _Rule, message: Message, typed: list[str]) -> RiskMatch | None:
+    def _fire(rule: _Rule, message: Message, live: set[int], typed: list[str]) -> RiskMatch | None:
+        """The rule's first pattern that fires, unless a guard fires too; `live` skips the rest."""
         for pattern in rule.patterns:
-            positions = find(pattern, message)
+            positions = find(pattern, message) if id(pattern) in live else None
             if positions is None:
                 continue
-            if any(find(guard, message) is not None for guard in rule.guards):
+            if any(
+                id(guard) in live and find(guard, message) is not None for guard in rule.guards
+            ):
                 return None
             phrase = " ".join(typed[pos] for pos in positions)
             return RiskMatch(rule.category, pattern.source, phrase)
         return None
 
 
+def word_lists(risk: RiskFile) -> dict[str, list[str]]:
+    """Each named list with all its languages merged: "@document" serves a message in any."""
+    return {
+        name: [word for texts in by_lang.values() for word in texts]
+        for name, by_lang in risk.words.items()
+    }
+
+
 def _rule(
-    category: str, patterns: Mapping[str, Iterable[str]], guards: Mapping[str, Iterable[str]]
+    category: str,
+    patterns: Mapping[str, Iterable[str]],
+    guards: Mapping[str, Iterable[str]],
+    words: Mapping[str, Sequence[str]],
 ) -> _Rule:
     return _Rule(
         category,
-        tuple(parse_pattern(p) for texts in patterns.values() for p in texts),
-        tuple(parse_pattern(p) for texts in guards.values() for p in texts),
+        tuple(parse_pattern(expand(p, words)) for texts in patterns.values() for p in texts),
+        tuple(
+            parse_pattern(expand(p, words), fuzzy=False)
+            for texts in guards.values()
+            for p in texts
+        ),
     )

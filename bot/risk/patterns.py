@@ -1,27 +1,58 @@
 """The editors' pattern language ("паспорт|документ + забрал|не отда") compiled for fast matching.
 
 A pattern is groups joined by " + "; a group is alternatives joined by "|"; an alternative is
-words that must stand next to each other. Each word is a stem (prefix) in any script; words of
-three letters or fewer, or ending in "!", must be whole words; stems of five letters or more
-also match with one typo. All groups must fall within `WINDOW` words of each other.
+words that must stand next to each other, or "@name" for every alternative of a named word list
+(written once per language, used by patterns in any language). Each word is a stem (prefix) in
+any script; words of three letters or fewer (after folding), or ending in "!", must be whole
+words; stems of `FUZZY_MIN` letters or more also match with one typo: one letter added, dropped,
+changed, or two swapped, never the first or last letter ("забрать" is another form of "забрал",
+not a typo). Shorter stems get no typos: across five languages folded to one skeleton, a
+five-letter stem one letter off is usually another word ("tiket"/"tišet", "mekunam"/"mekušam").
+Guards are compiled without typos: "bought" must not cancel "brought". All groups must fall
+within `WINDOW` words of each other. A negation cancels only the word right after it in the same
+clause: "ба бот не, ба одам" does not negate "одам".
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
+
+from rapidfuzz.distance import OSA
 
 from bot.text.normalize import clean, fold
 
 WINDOW = 12
-FUZZY_MIN = 5
+FUZZY_MIN = 7
 
 
-@dataclass(frozen=True)
-class Stem:
-    text: str
-    whole: bool
+WHOLE = "!"
+EXACT = "="
+
+
+class Stem(str):
+    """A folded pattern word; "!" marks a whole word, "=" a prefix matched without typos."""
+
+    @classmethod
+    def of(cls, text: str, whole: bool, fuzzy: bool = True) -> Stem:
+        if whole:
+            return cls(text + WHOLE)
+        return cls(text if fuzzy or len(text) < FUZZY_MIN else text + EXACT)
+
+    @property
+    def text(self) -> str:
+        return self.rstrip(WHOLE + EXACT)
+
+    @property
+    def whole(self) -> bool:
+        return self.endswith(WHOLE)
+
+    @property
+    def fuzzy(self) -> bool:
+        return not self.endswith((WHOLE, EXACT)) and len(self) >= FUZZY_MIN
 
 
 @dataclass(frozen=True)
@@ -33,13 +64,28 @@ class Pattern:
     heads: tuple[frozenset[Stem], ...] = ()
 
 
-def parse_pattern(source: str) -> Pattern:
-    """Compile the editors' syntax; empty parts are ignored."""
+WORD_LIST = re.compile(r"@([a-z0-9_-]+)")
+
+
+def expand(source: str, words: Mapping[str, Sequence[str]]) -> str:
+    """Replace each "@name" with the named word list's alternatives (unknown names: nothing)."""
+    return WORD_LIST.sub(lambda m: "|".join(words.get(m.group(1), ())), source)
+
+
+def word_lists_used(source: str) -> list[str]:
+    """Names of the word lists a pattern refers to, for the content check."""
+    return WORD_LIST.findall(source)
+
+
+def parse_pattern(source: str, fuzzy: bool = True) -> Pattern:
+    """Compile the editors' syntax; empty parts are ignored; `fuzzy=False` for guards."""
     groups = []
     for group_text in source.split("+"):
         alternatives = []
         for alternative in group_text.split("|"):
-            stems = tuple(_stem(word) for word in alternative.split() if _stem(word).text)
+            stems = tuple(
+                _stem(word, fuzzy) for word in alternative.split() if _stem(word, fuzzy).text
+            )
             if stems:
                 alternatives.append(stems)
         if alternatives:
@@ -48,10 +94,10 @@ def parse_pattern(source: str) -> Pattern:
     return Pattern(source, tuple(groups), heads)
 
 
-def _stem(word: str) -> Stem:
-    whole = word.endswith("!")
-    folded = fold(clean(word.rstrip("!")))
-    return Stem(folded.replace(" ", ""), whole or len(folded) <= 3)
+def _stem(word: str, fuzzy: bool = True) -> Stem:
+    whole = word.endswith(WHOLE)
+    folded = fold(clean(word.rstrip(WHOLE))).replace(" ", "")
+    return Stem.of(folded, whole or len(folded) <= 3, fuzzy)
 
 
 def _deletions(text: str) -> set[str]:
@@ -63,6 +109,7 @@ class StemMatcher:
     """Finds which stems a message word matches: exact prefix, whole word, or one typo away."""
 
     prefixes: set[str] = field(default_factory=set)
+    exact_prefixes: set[str] = field(default_factory=set)
     wholes: set[str] = field(default_factory=set)
     typo_keys: dict[str, set[str]] = field(default_factory=dict)
     lengths: set[int] = field(default_factory=set)
@@ -75,6 +122,9 @@ class StemMatcher:
         for stem in stems:
             if stem.whole:
                 matcher.wholes.add(stem.text)
+                continue
+            if not stem.fuzzy:
+                matcher.exact_prefixes.add(stem.text)
                 continue
             matcher.prefixes.add(stem.text)
             if len(stem.text) >= FUZZY_MIN:
@@ -95,10 +145,12 @@ class StemMatcher:
         return cached
 
     def _compute(self, word: str) -> set[Stem]:
-        found = {Stem(word, True)} if word in self.wholes else set()
+        found = {Stem.of(word, True)} if word in self.wholes else set()
         for end in range(1, len(word) + 1):
             if word[:end] in self.prefixes:
-                found.add(Stem(word[:end], False))
+                found.add(Stem.of(word[:end], False))
+            if word[:end] in self.exact_prefixes:
+                found.add(Stem.of(word[:end], False, fuzzy=False))
         for length in self.lengths:
             for end in (length - 1, length, length + 1):
                 if FUZZY_MIN - 1 <= end <= len(word):
@@ -109,8 +161,18 @@ class StemMatcher:
         found: set[Stem] = set()
         for key in _deletions(head) | {head}:
             for stem in self.typo_keys.get(key, ()):
-                found.add(Stem(stem, False))
+                if one_typo(head, stem):
+                    found.add(Stem.of(stem, False))
         return found
+
+
+def one_typo(typed: str, stem: str) -> bool:
+    """At most one edit, first and last letters kept: shared deletion keys alone allow two."""
+    return (
+        typed[0] == stem[0]
+        and typed[-1] == stem[-1]
+        and OSA.distance(typed, stem, score_cutoff=1) <= 1
+    )
 
 
 @dataclass(frozen=True)
@@ -120,25 +182,45 @@ class Message:
     matched: Sequence[frozenset[Stem]]
     after_negation: Sequence[bool]
     negations: frozenset[str]
-    present: frozenset[Stem] = frozenset()
+    where: Mapping[Stem, Sequence[int]] = field(default_factory=dict)
+
+    @classmethod
+    def of(
+        cls,
+        matched: Sequence[frozenset[Stem]],
+        negations: frozenset[str],
+        folded: Sequence[str],
+        clause_starts: AbstractSet[int] = frozenset(),
+    ) -> Message:
+        """Index each stem's positions once, so patterns look only where their words are."""
+        where: dict[Stem, list[int]] = defaultdict(list)
+        for position, stems in enumerate(matched):
+            for stem in stems:
+                where[stem].append(position)
+        after_negation = [
+            i > 0 and i not in clause_starts and folded[i - 1] in negations
+            for i in range(len(folded))
+        ]
+        return cls(matched, after_negation, negations, dict(where))
 
 
 def occurrences(alternative: Sequence[Stem], message: Message) -> list[int]:
     """Start positions where the alternative's words stand in a row, not right after a negation."""
-    span = len(alternative)
     negatable = alternative[0].text not in message.negations
-    starts = []
-    for start in range(len(message.matched) - span + 1):
-        if negatable and message.after_negation[start]:
-            continue
-        if all(alternative[k] in message.matched[start + k] for k in range(span)):
-            starts.append(start)
-    return starts
+    rest = range(1, len(alternative))
+    last = len(message.matched)
+    return [
+        start
+        for start in message.where.get(alternative[0], ())
+        if not (negatable and message.after_negation[start])
+        and start + len(alternative) <= last
+        and all(alternative[k] in message.matched[start + k] for k in rest)
+    ]
 
 
 def find(pattern: Pattern, message: Message) -> list[int] | None:
     """Word positions that fired, every group within the window, or None."""
-    if not all(heads & message.present for heads in pattern.heads):
+    if not all(heads.intersection(message.where) for heads in pattern.heads):
         return None
     per_group: list[list[tuple[int, int]]] = []
     for group in pattern.groups:

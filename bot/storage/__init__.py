@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from bot.config import Config
-from bot.storage.base import Case, CounterRow, MessagePair, NewCase, Storage
+from bot.storage.base import Case, CounterRow, MessagePair, NewCase, ScheduledJob, Storage
 from bot.storage.memory import MemoryStorage
+from bot.storage.postgres import PostgresStorage
 from bot.storage.sqlite import SqliteStorage
 
 __all__ = [
@@ -13,13 +14,17 @@ __all__ = [
     "MemoryStorage",
     "MessagePair",
     "NewCase",
+    "PostgresStorage",
+    "ScheduledJob",
     "SqliteStorage",
     "Storage",
 ]
 
 
 async def open_storage(config: Config, memory: bool = False) -> Storage:
-    """In-memory when asked, else SQLite (the embedded default)."""
+    """In-memory when asked, PostgreSQL for a postgresql:// DATABASE_URL, else SQLite."""
     if memory:
         return MemoryStorage()
+    if config.uses_postgres:
+        return await PostgresStorage.open(config.database_url)
     return await SqliteStorage.open(config.sqlite_path)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from bot.handoff.model import Case, CounterRow, MessagePair, NewCase
+from bot.handoff.model import Case, CounterRow, MessagePair, NewCase, ScheduledJob
 
-__all__ = ["Case", "CounterRow", "MessagePair", "NewCase", "Storage"]
+__all__ = ["Case", "CounterRow", "MessagePair", "NewCase", "ScheduledJob", "Storage"]
 
 
 class Storage(Protocol):
@@ -24,9 +24,15 @@ class Storage(Protocol):
 
     async def case_by_thread(self, thread_id: int) -> Case | None: ...
 
-    async def update_case(self, case: Case) -> None: ...
+    async def update_case(self, case: Case) -> None:
+        """Store the case's new state; a recorded escalation stays even if `case` predates it."""
+        ...
 
     async def waiting_cases(self) -> list[Case]: ...
+
+    async def claim_escalation(self, case_id: int, at: float) -> bool:
+        """Mark the case escalated unless it already is; only the first caller gets True."""
+        ...
 
     async def save_address(self, user_key: str, sealed: str, at: float) -> None: ...
 
@@ -43,6 +49,18 @@ class Storage(Protocol):
     async def count(self, day: str, name: str, label: str = "", by: int = 1) -> None: ...
 
     async def counters(self, first_day: str, last_day: str) -> list[CounterRow]: ...
+
+    async def schedule_job(self, user_key: str, job: str, run_at: float) -> None: ...
+
+    async def cancel_job(self, user_key: str, job: str) -> bool:
+        """True only for the one caller that removed it: replicas' timers run a job once."""
+        ...
+
+    async def scheduled_jobs(self) -> list[ScheduledJob]: ...
+
+    async def sealed_addresses(self) -> list[tuple[str, str]]: ...
+
+    async def rename_user(self, old_key: str, new_key: str, sealed: str) -> None: ...
 
     async def forget_user(self, user_key: str) -> None: ...
 

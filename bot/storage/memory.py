@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from bot.storage.base import Case, CounterRow, MessagePair, NewCase
+from dataclasses import replace
+
+from bot.storage.base import Case, CounterRow, MessagePair, NewCase, ScheduledJob
 
 ACTIVE = ("waiting", "claimed")
 
@@ -14,6 +16,7 @@ class MemoryStorage:
         self.pairs: list[MessagePair] = []
         self.counts: dict[tuple[str, str, str], int] = {}
         self.addresses: dict[str, tuple[str, float]] = {}
+        self.jobs: dict[tuple[str, str], float] = {}
 
     async def load_state(self, user_key: str) -> str | None:
         stored = self.states.get(user_key)
@@ -47,7 +50,17 @@ class MemoryStorage:
         return found[-1] if found else None
 
     async def update_case(self, case: Case) -> None:
+        stored = self.cases.get(case.id)
+        if stored is not None and stored.escalated_at is not None:
+            case = replace(case, escalated_at=stored.escalated_at)
         self.cases[case.id] = case
+
+    async def claim_escalation(self, case_id: int, at: float) -> bool:
+        case = self.cases.get(case_id)
+        if case is None or case.escalated_at is not None:
+            return False
+        self.cases[case_id] = replace(case, escalated_at=at)
+        return True
 
     async def waiting_cases(self) -> list[Case]:
         return [c for c in self.cases.values() if c.status == "waiting"]
@@ -89,7 +102,32 @@ class MemoryStorage:
         ]
         return sorted(rows, key=lambda row: (row.day, row.name, row.label))
 
+    async def schedule_job(self, user_key: str, job: str, run_at: float) -> None:
+        self.jobs[(user_key, job)] = run_at
+
+    async def cancel_job(self, user_key: str, job: str) -> bool:
+        return self.jobs.pop((user_key, job), None) is not None
+
+    async def scheduled_jobs(self) -> list[ScheduledJob]:
+        found = [ScheduledJob(key, job, at) for (key, job), at in self.jobs.items()]
+        return sorted(found, key=lambda j: (j.run_at, j.user_key, j.job))
+
+    async def sealed_addresses(self) -> list[tuple[str, str]]:
+        return [(key, sealed) for key, (sealed, _) in self.addresses.items()]
+
+    async def rename_user(self, old_key: str, new_key: str, sealed: str) -> None:
+        if old_key in self.states:
+            self.states[new_key] = self.states.pop(old_key)
+        if old_key in self.addresses:
+            self.addresses[new_key] = (sealed, self.addresses.pop(old_key)[1])
+        for case in [c for c in self.cases.values() if c.user_key == old_key]:
+            self.cases[case.id] = replace(case, user_key=new_key)
+        self.jobs = {
+            (new_key if key == old_key else key, job): at for (key, job), at in self.jobs.items()
+        }
+
     async def forget_user(self, user_key: str) -> None:
+        self.jobs = {k: at for k, at in self.jobs.items() if k[0] != user_key}
         self.states.pop(user_key, None)
         self.addresses.pop(user_key, None)
         case_ids = {c.id for c in self.cases.values() if c.user_key == user_key}
@@ -98,7 +136,8 @@ class MemoryStorage:
             del self.cases[case_id]
 
     async def purge_before(self, cutoff: float) -> int:
-        old_states = [k for k, (_, at) in self.states.items() if at < cutoff]
+        waiting = {key for key, _ in self.jobs}
+        old_states = [k for k, (_, at) in self.states.items() if at < cutoff and k not in waiting]
         for key in old_states:
             del self.states[key]
             self.addresses.pop(key, None)

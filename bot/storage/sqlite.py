@@ -9,7 +9,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.storage.base import Case, CounterRow, MessagePair, NewCase
+from bot.storage.base import Case, CounterRow, MessagePair, NewCase, ScheduledJob
 
 MIGRATIONS: tuple[str, ...] = (
     """
@@ -56,6 +56,14 @@ MIGRATIONS: tuple[str, ...] = (
         user_key TEXT PRIMARY KEY,
         sealed TEXT NOT NULL,
         updated_at REAL NOT NULL
+    );
+    """,
+    """
+    CREATE TABLE scheduled_jobs (
+        user_key TEXT NOT NULL,
+        job TEXT NOT NULL,
+        run_at REAL NOT NULL,
+        PRIMARY KEY (user_key, job)
     );
     """,
 )
@@ -158,7 +166,7 @@ class SqliteStorage:
         row = await self._one(
             f"SELECT {CASE_COLUMNS} FROM cases WHERE {where} ORDER BY id DESC LIMIT 1", params
         )
-        return _case_from_row(row) if row else None
+        return case_from_row(row) if row else None
 
     async def active_case(self, user_key: str) -> Case | None:
         return await self._case("user_key = ? AND status IN ('waiting', 'claimed')", (user_key,))
@@ -172,7 +180,7 @@ class SqliteStorage:
     async def update_case(self, case: Case) -> None:
         sql = (
             "UPDATE cases SET status = ?, categories = ?, claimed_at = ?, closed_at = ?, "
-            "thread_id = ?, escalated_at = ? WHERE id = ?"
+            "thread_id = ?, escalated_at = COALESCE(escalated_at, ?) WHERE id = ?"
         )
         params = (
             case.status,
@@ -185,9 +193,14 @@ class SqliteStorage:
         )
         await self._write(sql, params)
 
+    async def claim_escalation(self, case_id: int, at: float) -> bool:
+        sql = "UPDATE cases SET escalated_at = ? WHERE id = ? AND escalated_at IS NULL"
+        cursor = await self.db.execute(sql, (at, case_id))
+        return cursor.rowcount == 1
+
     async def waiting_cases(self) -> list[Case]:
         sql = f"SELECT {CASE_COLUMNS} FROM cases WHERE status = 'waiting' ORDER BY id"
-        return [_case_from_row(row) for row in await self._all(sql)]
+        return [case_from_row(row) for row in await self._all(sql)]
 
     async def save_address(self, user_key: str, sealed: str, at: float) -> None:
         sql = (
@@ -236,22 +249,55 @@ class SqliteStorage:
         )
         return [CounterRow(*row) for row in await self._all(sql, (first_day, last_day))]
 
+    async def schedule_job(self, user_key: str, job: str, run_at: float) -> None:
+        sql = (
+            "INSERT INTO scheduled_jobs(user_key, job, run_at) VALUES (?, ?, ?) "
+            "ON CONFLICT(user_key, job) DO UPDATE SET run_at = excluded.run_at"
+        )
+        await self._write(sql, (user_key, job, run_at))
+
+    async def cancel_job(self, user_key: str, job: str) -> bool:
+        sql = "DELETE FROM scheduled_jobs WHERE user_key = ? AND job = ?"
+        cursor = await self.db.execute(sql, (user_key, job))
+        return cursor.rowcount > 0
+
+    async def scheduled_jobs(self) -> list[ScheduledJob]:
+        sql = "SELECT user_key, job, run_at FROM scheduled_jobs ORDER BY run_at, user_key, job"
+        return [ScheduledJob(*row) for row in await self._all(sql)]
+
+    async def sealed_addresses(self) -> list[tuple[str, str]]:
+        rows = await self._all("SELECT user_key, sealed FROM addresses")
+        return [(str(key), str(sealed)) for key, sealed in rows]
+
+    async def rename_user(self, old_key: str, new_key: str, sealed: str) -> None:
+        """Key rotation: everything kept under the old pseudonym moves to the new one at once."""
+        moves = [
+            (f"UPDATE {table} SET user_key = ? WHERE user_key = ?", (new_key, old_key))
+            for table in ("states", "cases", "scheduled_jobs")
+        ]
+        address = "UPDATE addresses SET user_key = ?, sealed = ? WHERE user_key = ?"
+        await self._transaction([*moves, (address, (new_key, sealed, old_key))])
+
     async def forget_user(self, user_key: str) -> None:
         await self._transaction(
             [
                 (f"DELETE FROM {table} WHERE user_key = ?", (user_key,))
-                for table in ("states", "addresses", "cases")
+                for table in ("scheduled_jobs", "states", "addresses", "cases")
             ]
         )
 
     async def purge_before(self, cutoff: float) -> int:
-        """Retention: old state, old message pairs and long-closed cases go; counters stay."""
+        """Retention: old state, old message pairs and long-closed cases go; counters stay.
+
+        A user with a pending reminder keeps the state and sealed address it needs to arrive.
+        """
+        waiting = "user_key NOT IN (SELECT user_key FROM scheduled_jobs)"
         return await self._transaction(
             [
                 (sql, (cutoff,))
                 for sql in (
-                    "DELETE FROM states WHERE updated_at < ?",
-                    "DELETE FROM addresses WHERE updated_at < ?",
+                    f"DELETE FROM states WHERE updated_at < ? AND {waiting}",
+                    f"DELETE FROM addresses WHERE updated_at < ? AND {waiting}",
                     "DELETE FROM message_pairs WHERE created_at < ?",
                     "DELETE FROM cases WHERE status = 'closed' AND closed_at < ?",
                 )
@@ -262,7 +308,7 @@ class SqliteStorage:
         await self.db.close()
 
 
-def _case_from_row(row: Any) -> Case:
+def case_from_row(row: Any) -> Case:
     values = list(row)
     values[5] = tuple(json.loads(values[5]))
     return Case(*values)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from aiogram import Bot, Dispatcher
+from aiogram import BaseMiddleware, Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.middlewares.base import (
@@ -17,20 +18,25 @@ from aiogram.client.session.middlewares.base import (
 )
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramRetryAfter
-from aiogram.methods import TelegramMethod
+from aiogram.methods import CopyMessage, SendMessage, TelegramMethod
 from aiogram.methods.base import Response, TelegramType
-from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats
+from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats, TelegramObject, Update
 from aiohttp import web
 
 from bot.config import Config
 from bot.content.loader import ContentHolder, load_content
+from bot.coordination import Coordination, open_coordination
 from bot.handoff.cases import OperatorHours
+from bot.metrics import Metrics
 from bot.scheduler import Scheduler
 from bot.service import Clock, Conversations
 from bot.storage import open_storage
 from bot.storage.base import Storage
 from bot.telegram import operators, users
 from bot.telegram.address import AddressBook
+from bot.telegram.admin import ContentReloads
+from bot.telegram.jobs import UserJobs
+from bot.telegram.ordering import ChatOrder
 from bot.telegram.relay import Relay
 from bot.telegram.sla import SlaTimers
 from bot.text.language import LANGS
@@ -43,6 +49,9 @@ MAX_RETRIES = 5
 class RetryAfterMiddleware(BaseRequestMiddleware):
     """Telegram's flood limits: wait as told and send again, never drop the message."""
 
+    def __init__(self, metrics: Metrics) -> None:
+        self.metrics = metrics
+
     async def __call__(
         self,
         make_request: NextRequestMiddlewareType[TelegramType],
@@ -53,6 +62,7 @@ class RetryAfterMiddleware(BaseRequestMiddleware):
             try:
                 return await make_request(bot, method)
             except TelegramRetryAfter as error:
+                self.metrics.retry_after.inc()
                 await asyncio.sleep(error.retry_after)
         return await make_request(bot, method)
 
@@ -76,6 +86,50 @@ class KeepResponseModels(BaseRequestMiddleware):
         return await make_request(bot, method)
 
 
+class SentMessagesMiddleware(BaseRequestMiddleware):
+    """Counts messages delivered to users or to operators: the side, never which chat."""
+
+    def __init__(self, metrics: Metrics, operator_chat_id: int) -> None:
+        self.metrics = metrics
+        self.group = operator_chat_id
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        response = await make_request(bot, method)
+        if isinstance(method, SendMessage | CopyMessage):
+            side = "operators" if method.chat_id == self.group else "user"
+            self.metrics.messages_sent.labels(to=side).inc()
+        return response
+
+
+class UpdatesMiddleware(BaseMiddleware):
+    """Counts incoming updates by Telegram's update type (message, callback_query, ...)."""
+
+    def __init__(self, metrics: Metrics) -> None:
+        self.metrics = metrics
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        if isinstance(event, Update):
+            self.metrics.updates.labels(kind=_update_kind(event)).inc()
+        return await handler(event, data)
+
+
+def _update_kind(update: Update) -> str:
+    try:
+        return update.event_type
+    except Exception:  # aiogram raises its own lookup error for update types it doesn't know
+        return "unknown"
+
+
 @dataclass
 class TelegramApp:
     """Everything one running bot consists of; no globals."""
@@ -87,6 +141,9 @@ class TelegramApp:
     scheduler: Scheduler
     holder: ContentHolder
     config: Config
+    metrics: Metrics
+    jobs: UserJobs
+    coordination: Coordination
 
     async def start(self) -> None:
         """Check rights, publish commands, restore timers; problems are logged, never silent."""
@@ -95,52 +152,70 @@ class TelegramApp:
         await publish_commands(self.bot, self.holder)
         self.scheduler.start()
         await self.timers.restore()
+        self.timers.watch()
+        await self.jobs.start()
 
     async def stop(self) -> None:
         self.scheduler.stop()
         await self.bot.session.close()
 
 
-def make_bot(config: Config, token: str) -> Bot:
+def make_bot(config: Config, token: str, metrics: Metrics, operator_chat_id: int) -> Bot:
     session = AiohttpSession()
     if config.telegram_api_base:
         session = AiohttpSession(
             api=TelegramAPIServer.from_base(config.telegram_api_base.rstrip("/"))
         )
     session.middleware(KeepResponseModels())
-    session.middleware(RetryAfterMiddleware())
+    session.middleware(RetryAfterMiddleware(metrics))
+    session.middleware(SentMessagesMiddleware(metrics, operator_chat_id))
     return Bot(token, session=session, default=DefaultBotProperties(parse_mode="HTML"))
 
 
 def create_app(
-    config: Config, storage: Storage, clock: Clock, holder: ContentHolder | None = None
+    config: Config,
+    storage: Storage,
+    clock: Clock,
+    holder: ContentHolder | None = None,
+    coordination: Coordination | None = None,
 ) -> TelegramApp:
     """The factory: one Bot, one Dispatcher, routers per side, dependencies passed in."""
     token, operator_chat_id = config.require_telegram()
     holder = holder or ContentHolder(config.content_dir, load_content(config.content_dir))
-    bot = make_bot(config, token)
-    conversations = Conversations(holder.current, storage, clock)
+    coordination = coordination or Coordination.in_process()
+    metrics = Metrics()
+    bot = make_bot(config, token, metrics, operator_chat_id)
+    conversations = Conversations(
+        holder.current, storage, clock, metrics=metrics, locks=coordination.locks
+    )
     holder.listeners.append(conversations.use_content)
     secret = config.secret_key.get_secret_value()
     addresses = AddressBook(secret)
     relay = Relay(bot, storage, conversations, addresses, operator_chat_id, config.operator_lang)
-    scheduler = Scheduler()
+    scheduler = Scheduler(clock)
+    jobs = UserJobs(scheduler, relay)
+    conversations.listeners.append(jobs.follow)
     timers = SlaTimers(
         scheduler, relay, config.handoff_sla_minutes, OperatorHours.parse(config.operator_hours)
     )
     dispatcher = Dispatcher()
+    dispatcher.update.outer_middleware(UpdatesMiddleware(metrics))
+    dispatcher.update.outer_middleware(ChatOrder())
     dispatcher.include_router(
         users.setup(users.UserSide(conversations, relay, addresses, timers, secret))
     )
+    reloads = ContentReloads(
+        bot, holder, set(config.admin_ids), operator_chat_id, config.operator_lang
+    )
+    if config.content_watch_seconds > 0:
+        scheduler.every("content-watch", config.content_watch_seconds, reloads.poll)
     operator_side = operators.OperatorSide(
-        relay, timers, set(config.admin_ids), lambda: _reload(holder)
+        relay, timers, set(config.admin_ids), reloads.reload_now
     )
     dispatcher.include_router(operators.setup(operator_side, operator_chat_id))
-    return TelegramApp(bot, dispatcher, relay, timers, scheduler, holder, config)
-
-
-def _reload(holder: ContentHolder) -> list[str]:
-    return [str(problem) for problem in holder.reload()]
+    return TelegramApp(
+        bot, dispatcher, relay, timers, scheduler, holder, config, metrics, jobs, coordination
+    )
 
 
 async def check_rights(bot: Bot, group: int, is_forum: bool) -> bool:
@@ -173,8 +248,10 @@ async def publish_commands(bot: Bot, holder: ContentHolder) -> None:
 
 async def serve(config: Config, webhook: bool) -> None:
     storage = await open_storage(config)
-    app = create_app(config, storage, time.time)
+    coordination = await open_coordination(config)
+    app = create_app(config, storage, time.time, coordination=coordination)
     await app.start()
+    metrics_runner = await serve_metrics(app, webhook)
     try:
         if webhook:
             await serve_webhook(app)
@@ -182,8 +259,38 @@ async def serve(config: Config, webhook: bool) -> None:
             await app.bot.delete_webhook(drop_pending_updates=False)
             await app.dispatcher.start_polling(app.bot, handle_signals=True)
     finally:
+        if metrics_runner is not None:
+            await metrics_runner.cleanup()
         await app.stop()
+        await coordination.close()
         await storage.close()
+
+
+def add_metrics_routes(application: web.Application, metrics: Metrics) -> None:
+    """`/metrics` for Prometheus and `/healthz` for container health checks."""
+
+    async def scrape(request: web.Request) -> web.Response:
+        body, content_type = metrics.exposition()
+        return web.Response(body=body, headers={"Content-Type": content_type})
+
+    async def health(request: web.Request) -> web.Response:
+        return web.Response(text="ok")
+
+    application.router.add_get("/metrics", scrape)
+    application.router.add_get("/healthz", health)
+
+
+async def serve_metrics(app: TelegramApp, webhook: bool) -> web.AppRunner | None:
+    """A small HTTP server on METRICS_PORT (unless the webhook server already is that port)."""
+    port = app.config.metrics_port
+    if port is None or (webhook and port == app.config.webhook_port):
+        return None
+    application = web.Application()
+    add_metrics_routes(application, app.metrics)
+    runner = web.AppRunner(application)
+    await runner.setup()
+    await web.TCPSite(runner, app.config.webhook_host, port).start()
+    return runner
 
 
 def webhook_application(app: TelegramApp) -> web.Application:
@@ -196,6 +303,7 @@ def webhook_application(app: TelegramApp) -> web.Application:
         application, path=WEBHOOK_PATH
     )
     setup_application(application, app.dispatcher, bot=app.bot)
+    add_metrics_routes(application, app.metrics)
     return application
 
 
@@ -225,5 +333,6 @@ def run_telegram(config: Config, webhook: bool) -> int:
     logging.basicConfig(
         level=config.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )
+    logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
     asyncio.run(serve(config, webhook))
     return 0

@@ -9,6 +9,7 @@ from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 
+from bot import directory
 from bot.handoff.cases import CaseError, claim, close
 from bot.handoff.model import Case
 from bot.telegram.relay import Relay
@@ -25,7 +26,7 @@ class OperatorSide:
         relay: Relay,
         timers: SlaTimers,
         admin_ids: set[int],
-        reload_content: Callable[[], list[str]],
+        reload_content: Callable[[], Awaitable[str]],
     ) -> None:
         self.relay = relay
         self.timers = timers
@@ -33,7 +34,9 @@ class OperatorSide:
         self.reload_content = reload_content
 
     async def say(self, message: Message, key: str, **values: object) -> None:
-        text = self.relay.content.text(key, self.relay.lang, **values)
+        await self.reply(message, self.relay.content.text(key, self.relay.lang, **values))
+
+    async def reply(self, message: Message, text: str) -> None:
         thread = message.message_thread_id if message.is_topic_message else None
         await send_text(self.relay.bot, message.chat.id, text, thread_id=thread)
 
@@ -44,11 +47,17 @@ class OperatorSide:
         await self._move(close(case, self.relay.conversations.clock()), message, "case_closed")
 
     async def _move(self, case: Case, message: Message, notice: str) -> None:
-        """Store the case's new state, stop its timer, tell the user, confirm to operators."""
-        await self.relay.storage.update_case(case)
-        await self.timers.cancel(case)
+        """Store the case's new state, tell the user, confirm to operators."""
+        await self.store_move(case)
         await self.relay.notify_user(case, notice)
         await self.say(message, f"op_{notice}", code=case.code)
+
+    async def store_move(self, case: Case) -> None:
+        """A claimed or closed case: keep it, stop its SLA timer, count it anonymously."""
+        await self.relay.storage.update_case(case)
+        await self.timers.cancel(case)
+        stats = self.relay.conversations.stats
+        await (stats.case_closed(case) if case.status == "closed" else stats.case_claimed(case))
 
     async def note(self, case: Case, message: Message, command: CommandObject) -> None:
         """Notes stay in the group as they are: the command only acknowledges, nothing is sent."""
@@ -94,15 +103,18 @@ def setup(side: OperatorSide, operator_chat_id: int) -> Router:
     async def on_case_command(message: Message, command: CommandObject) -> None:
         await side.on_case_command(message, command, case_commands[command.command])
 
+    @router.message(Command("directory"))
+    async def on_directory(message: Message, command: CommandObject) -> None:
+        content, lang = side.relay.content, side.relay.lang
+        await side.reply(message, directory.operator_directory(content, command.args or "", lang))
+
     @router.message(Command("reload", "stats"))
     async def on_admin(message: Message, command: CommandObject) -> None:
         if message.from_user is None or message.from_user.id not in side.admin_ids:
             await side.say(message, "op_admin_only")
             return
         if command.command == "reload":
-            errors = side.reload_content()
-            key = "admin_reload_failed" if errors else "admin_reload_ok"
-            await side.say(message, key, errors="\n".join(errors[:20]))
+            await side.reply(message, await side.reload_content())
             return
         await side.say(
             message, "admin_stats", waiting=len(await side.relay.storage.waiting_cases())
@@ -117,10 +129,10 @@ def setup(side: OperatorSide, operator_chat_id: int) -> Router:
             return
         if case.status == "waiting":
             case = claim(case, side.relay.conversations.clock())
-            await side.relay.storage.update_case(case)
-            await side.timers.cancel(case)
-        if not await side.relay.to_user(case, message):
-            await side.say(message, "op_not_delivered", code=case.code)
+            await side.store_move(case)
+        problem = await side.relay.to_user(case, message)
+        if problem:
+            await side.say(message, problem, code=case.code)
 
     @router.edited_message()
     async def on_operator_edit(message: Message) -> None:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
+from typing import TypeVar
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
-from aiogram.types import Message, ReplyParameters
+from aiogram.types import Message, MessageId, ReplyParameters
 
 from bot.content.loader import Content
 from bot.events import Event, Inbound
@@ -21,6 +22,8 @@ from bot.telegram.render import send_events, send_text
 
 log = logging.getLogger("bot.relay")
 CARD = 0
+Sent = TypeVar("Sent")
+IntoCase = Callable[[int | None, ReplyParameters | None], Awaitable[Sent]]
 
 
 class Relay:
@@ -42,7 +45,6 @@ class Relay:
         self.group = operator_chat_id
         self.lang = operator_lang
         self.is_forum = False
-        self._case_locks: dict[int, asyncio.Lock] = {}
 
     @property
     def content(self) -> Content:
@@ -56,7 +58,7 @@ class Relay:
 
     async def open_case(self, case: Case, phrase: str, summary: str) -> Case:
         """Post the case card (in its own forum topic when the group is a forum), exactly once."""
-        async with self._case_locks.setdefault(case.id, asyncio.Lock()):
+        async with self.conversations.locks.hold(f"case:{case.id}"):
             fresh = await self.storage.case_by_id(case.id) or case
             if fresh.thread_id is not None:
                 return fresh
@@ -86,23 +88,27 @@ class Relay:
         )
 
     async def _copy_into_case(self, case: Case, message: Message) -> int:
-        thread, reply = self._placement(case)
-        try:
-            result = await self.bot.copy_message(
+        async def copy(thread: int | None, reply: ReplyParameters | None) -> MessageId:
+            return await self.bot.copy_message(
                 self.group,
                 message.chat.id,
                 message.message_id,
                 message_thread_id=thread,
                 reply_parameters=reply,
             )
+
+        return (await self._into_case(case, copy)).message_id
+
+    async def _into_case(self, case: Case, send: IntoCase[Sent]) -> Sent:
+        """Send into the case topic (or as a reply to its card); reopen a topic closed by hand."""
+        thread, reply = self._placement(case)
+        try:
+            return await send(thread, reply)
         except TelegramBadRequest as error:
             if thread is None or "TOPIC_CLOSED" not in str(error):
                 raise
-            await self.bot.reopen_forum_topic(self.group, thread)
-            result = await self.bot.copy_message(
-                self.group, message.chat.id, message.message_id, message_thread_id=thread
-            )
-        return result.message_id
+        await self.bot.reopen_forum_topic(self.group, thread)
+        return await send(thread, reply)
 
     def _placement(self, case: Case) -> tuple[int | None, ReplyParameters | None]:
         if case.thread_id is None:
@@ -118,25 +124,27 @@ class Relay:
 
     async def tell_operators(self, case: Case, key: str, **values: object) -> None:
         text = self.content.text(key, self.lang, code=case.code, **values)
-        thread = case.thread_id if case.thread_id and case.thread_id > 0 else None
-        await send_text(self.bot, self.group, text, thread_id=thread)
+
+        async def tell(thread: int | None, reply: ReplyParameters | None) -> list[Message]:
+            return await send_text(self.bot, self.group, text, thread_id=thread, reply=reply)
+
+        await self._into_case(case, tell)
 
     # --- operators -> user ---------------------------------------------------------------------
 
-    async def to_user(self, case: Case, message: Message) -> bool:
-        """Copy an operator's message to the user; False when the user cannot be reached."""
+    async def to_user(self, case: Case, message: Message) -> str | None:
+        """Copy an operator's message to the user; else the notice that tells operators why not."""
         chat_id = self.addresses.open(await self.storage.load_address(case.user_key))
         if chat_id is None or case.status == "closed":
-            return False
+            return "op_not_delivered"
         try:
             result = await self.bot.copy_message(chat_id, message.chat.id, message.message_id)
         except TelegramForbiddenError:
-            await self.tell_operators(case, "op_user_blocked")
-            return False
+            return "op_user_blocked"
         await self.storage.add_pair(
             MessagePair(case.id, result.message_id, message.message_id, self.conversations.clock())
         )
-        return True
+        return None
 
     async def operator_edited(self, case: Case, message: Message) -> None:
         pair = await self.storage.pair_for_operator_message(message.message_id)
@@ -145,17 +153,24 @@ class Relay:
             await self._edit(chat_id, pair.user_message_id, message.text)
 
     async def notify_user(self, case: Case, notice: str) -> list[Event]:
+        """Run a case notice through the core; operators hear when the user blocked the bot."""
+        events, delivered = await self.notify(case.user_key, notice)
+        if not delivered:
+            await self.tell_operators(case, "op_user_blocked")
+        return events
+
+    async def notify(self, user_key: str, notice: str) -> tuple[list[Event], bool]:
         """Run a system notice through the core and show the user what it says."""
         outcome = await self.conversations.handle(
-            case.user_key, Inbound("system", command=notice, at=self.conversations.clock())
+            user_key, Inbound("system", command=notice, at=self.conversations.clock())
         )
-        chat_id = self.addresses.open(await self.storage.load_address(case.user_key))
+        chat_id = self.addresses.open(await self.storage.load_address(user_key))
         if chat_id is not None:
             try:
                 await send_events(self.bot, chat_id, outcome.events)
             except TelegramForbiddenError:
-                await self.tell_operators(case, "op_user_blocked")
-        return outcome.events
+                return outcome.events, False
+        return outcome.events, True
 
     async def _edit(self, chat_id: int, message_id: int, text: str) -> None:
         try:

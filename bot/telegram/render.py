@@ -4,15 +4,38 @@ from __future__ import annotations
 
 import functools
 import html
-import re
+import logging
+from typing import Annotated
 
 from aiogram import Bot
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message, ReplyParameters
+from pydantic import StringConstraints
 
 from bot.events import Ask, Button, Event, Say
 
 TELEGRAM_LIMIT = 4096
-PAYLOAD_RE = re.compile(r"^v1:[A-Za-z0-9:_\-]{0,61}$")
+log = logging.getLogger("bot.render")
+
+
+class CoreButton(CallbackData, prefix="v1", sep="|"):
+    """A core payload `v1:kind:args` on the wire as `v1|kind:args`, checked again on arrival.
+
+    aiogram's default separator is the core's own `:`, so this factory uses `|`; the core keeps
+    one payload grammar for every adapter and the transcripts.
+    """
+
+    payload: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9:_\-]{1,61}$")]
+
+    @classmethod
+    def from_core(cls, data: str) -> CoreButton:
+        version, _, payload = data.partition(":")
+        if version != cls.__prefix__:
+            raise ValueError(f"core payload without the {cls.__prefix__} prefix")
+        return cls(payload=payload)
+
+    def to_core(self) -> str:
+        return f"{self.__prefix__}:{self.payload}"
 
 
 @functools.lru_cache(maxsize=1024)
@@ -22,17 +45,15 @@ def keyboard(buttons: tuple[Button, ...]) -> InlineKeyboardMarkup | None:
     Cached: most keyboards (menus, checklist questions) repeat, and building aiogram's
     models for one costs more than the rest of a reply; the models are never changed after.
     """
-    rows = [
-        [InlineKeyboardButton(text=b.label[:64], callback_data=b.data)]
-        for b in buttons
-        if valid_payload(b.data)
-    ]
+    rows = []
+    for button in buttons:
+        try:
+            data = CoreButton.from_core(button.data).pack()
+        except ValueError:
+            log.error("button_dropped", extra={"payload": button.data[:80]})
+            continue
+        rows.append([InlineKeyboardButton(text=button.label[:64], callback_data=data)])
     return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
-
-
-def valid_payload(data: str) -> bool:
-    """Callback data the core may have made: versioned prefix, safe characters, <= 64 bytes."""
-    return len(data.encode()) <= 64 and PAYLOAD_RE.match(data) is not None
 
 
 def chunks(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
@@ -69,6 +90,7 @@ async def send_text(
     text: str,
     buttons: tuple[Button, ...] = (),
     thread_id: int | None = None,
+    reply: ReplyParameters | None = None,
 ) -> list[Message]:
     parts = pieces(text)
     sent = []
@@ -76,7 +98,11 @@ async def send_text(
         markup = keyboard(buttons) if index == len(parts) - 1 else None
         sent.append(
             await bot.send_message(
-                chat_id, piece, reply_markup=markup, message_thread_id=thread_id
+                chat_id,
+                piece,
+                reply_markup=markup,
+                message_thread_id=thread_id,
+                reply_parameters=reply,
             )
         )
     return sent

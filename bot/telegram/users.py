@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from aiogram import F, Router
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, Message
 
 from bot.events import Inbound, OpenCase, RelayToOperator
@@ -12,7 +14,7 @@ from bot.identity import user_key
 from bot.service import Conversations, Outcome
 from bot.telegram.address import AddressBook
 from bot.telegram.relay import Relay
-from bot.telegram.render import send_events, valid_payload
+from bot.telegram.render import CoreButton, send_events
 from bot.telegram.sla import SlaTimers
 
 log = logging.getLogger("bot.users")
@@ -124,17 +126,21 @@ def setup(side: UserSide) -> Router:
         else:
             await on_text(message)
 
+    @router.callback_query(F.message.chat.type == "private", CoreButton.filter())
+    async def on_button(query: CallbackQuery, callback_data: CoreButton) -> None:
+        await pressed(query, callback_data.to_core())
+
     @router.callback_query(F.message.chat.type == "private")
-    async def on_button(query: CallbackQuery) -> None:
-        await query.answer()
-        message = query.message
-        if not isinstance(message, Message):
-            return
-        data = query.data or ""
-        inbound = Inbound(
-            "button", data=data if valid_payload(data) else "invalid", lang_hint=lang_hint(query)
-        )
-        await side.handle(_as_from(message, query), inbound)
+    async def on_forged_button(query: CallbackQuery) -> None:
+        """Data no keyboard of ours could carry: the core answers it like a stale button."""
+        await pressed(query, "invalid")
+
+    async def pressed(query: CallbackQuery, data: str) -> None:
+        with contextlib.suppress(TelegramBadRequest):  # too old to answer, still worth handling
+            await query.answer()
+        if isinstance(query.message, Message):
+            inbound = Inbound("button", data=data, lang_hint=lang_hint(query))
+            await side.handle(_as_from(query.message, query), inbound)
 
     return router
 

@@ -79,6 +79,15 @@ def tokens(text: str) -> list[str]:
     return skeleton(text).split()
 
 
+# Punctuation that ends a clause: a negation before it says nothing about the words after it.
+_CLAUSE_BREAK_RE = re.compile(r"[,.;:!?()\[\]…\n]+|\s[-–—]+\s")
+
+
+def clauses(text: str) -> list[str]:
+    """The text cut at clause punctuation ("ба бот не, ба одам ..." is two clauses)."""
+    return [part for part in _CLAUSE_BREAK_RE.split(text) if part.strip()]
+
+
 def words(text: str) -> list[tuple[str, str]]:
     """(as typed, skeleton) pairs, aligned, so a match can quote the user's own words."""
     pairs = []

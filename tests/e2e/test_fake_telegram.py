@@ -301,6 +301,35 @@ async def test_retry_after_injection(fake: FakeTelegram, bot: Bot) -> None:
     assert len(fake.calls("sendMessage")) == 3
 
 
+async def test_storm_refuses_every_other_call_until_calm(fake: FakeTelegram, bot: Bot) -> None:
+    fake.user_message(USER, "hi")
+    fake.storm(every=2, retry_after=3, methods=("sendMessage",))
+    outcomes = []
+    for _ in range(4):
+        try:
+            await bot.send_message(USER, "x")
+            outcomes.append("sent")
+        except TelegramRetryAfter as caught:
+            outcomes.append(f"wait {caught.retry_after}")
+    await bot.get_me()
+    fake.calm()
+    await bot.send_message(USER, "after the storm")
+    assert outcomes == ["wait 3", "sent", "wait 3", "sent"]
+    assert [record["text"] for record in fake.sent(USER)] == ["x", "x", "after the storm"]
+
+
+async def test_group_members_send_media(fake: FakeTelegram, bot: Bot) -> None:
+    thread = fake.add_topic(FORUM, "Case")
+    fake.group_message(FORUM, OPERATOR, "see this", thread_id=thread, media="photo")
+    fake.group_message(FORUM, OPERATOR, thread_id=thread, media="sticker")
+    updates = await bot.get_updates()
+    photo, sticker = (update.message for update in updates)
+    assert photo is not None and photo.photo and photo.caption == "see this"
+    assert sticker is not None and sticker.sticker and sticker.message_thread_id == thread
+    with pytest.raises(ValueError, match="cannot carry text"):
+        fake.group_message(FORUM, OPERATOR, "no", media="sticker")
+
+
 async def test_injection_per_chat(fake: FakeTelegram, bot: Bot) -> None:
     fake.user_message(USER, "hi")
     fake.user_message(OTHER_USER, "hi")
@@ -522,14 +551,3 @@ async def test_take_pending_hands_over_updates_and_empties_the_queue(fake: FakeT
     taken = fake.take_pending()
     assert [u["message"]["text"] for u in taken] == ["one", "two"]
     assert fake.pending_updates() == []
-
-
-async def test_any_data_presses_scripted_data_on_a_message_without_it(
-    fake: FakeTelegram, bot: Bot
-) -> None:
-    fake.user_message(USER, "hi")
-    sent = await bot.send_message(USER, "no buttons here")
-    with pytest.raises(ValueError, match="no button"):
-        fake.user_presses(USER, sent.message_id, "v1:m:menu")
-    fake.user_presses(USER, sent.message_id, "v1:m:menu", any_data=True)
-    assert fake.pending_updates()[-1]["callback_query"]["data"] == "v1:m:menu"

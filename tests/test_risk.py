@@ -1,0 +1,220 @@
+"""The risk detector: the pattern engine's rules, and the lexicon on messages of every kind."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.content.loader import Content
+from bot.content.models import RiskCategory, RiskFile
+from bot.risk.detector import RiskDetector
+from bot.risk.patterns import one_typo
+
+
+def detector_for(patterns: list[str], unless: tuple[str, ...] = ()) -> RiskDetector:
+    """A one-category detector over a tiny lexicon, to pin down one engine rule at a time."""
+    risk = RiskFile(
+        version=1,
+        negations=["не", "not"],
+        words={
+            "document": {"ru": ["паспорт"], "en": ["passport"], "uz": ["pasport", "hujjat"]},
+            "take": {"ru": ["забрали"], "en": ["took"], "uz": ["olib qo'yishdi"]},
+        },
+        human_request={"en": ["operator please"]},
+        categories=[
+            RiskCategory(
+                id="test",
+                label={"en": "Test"},
+                patterns={"any": patterns},
+                unless={"any": list(unless)},
+            )
+        ],
+    )
+    return RiskDetector.from_content(risk)
+
+
+# --- engine ----------------------------------------------------------------------------------
+
+
+def test_one_typo_means_one_edit_keeping_first_and_last_letters() -> None:
+    assert one_typo("paspart", "pasport")  # a changed letter
+    assert one_typo("pasprt", "pasport")  # a dropped letter
+    assert one_typo("pasoprt", "pasport")  # two letters swapped
+    assert not one_typo("alaik", "ailik")  # two edits that only share a deletion key
+    assert not one_typo("zabrat", "zabral")  # another word form, not a typo
+    assert not one_typo("basport", "pasport")  # the first letter is kept
+
+
+def test_typo_tolerance_starts_at_seven_letters() -> None:
+    detector = detector_for(["zabrali + pasport"])
+    assert detector.detect("zabrali pasport").is_risk
+    assert detector.detect("zabrali paspart").is_risk  # 7 letters: one typo allowed
+    assert not detector.detect("zabrat pasport").is_risk  # a different word form
+
+
+def test_guards_match_without_typos() -> None:
+    detector = detector_for(["passport + brought"], unless=("bought",))
+    assert detector.detect("they brought us here and kept my passport").is_risk
+    assert not detector.detect("i bought a new passport cover, brought it home").is_risk
+
+
+def test_negation_cancels_the_next_word_only_within_its_clause() -> None:
+    detector = detector_for(["паспорт + забрали"])
+    assert not detector.detect("паспорт не забрали").is_risk
+    assert detector.detect("паспорт не, забрали всё равно").is_risk
+    assert detector.detect("не знаю что делать. забрали паспорт").is_risk
+
+
+def test_a_word_list_serves_every_language_and_mixed_messages() -> None:
+    detector = detector_for(["@document + @take"])
+    assert detector.detect("they took my passport").is_risk
+    assert detector.detect("pasportimni olib qo'yishdi").is_risk
+    assert detector.detect("brigadir hujjat забрали").is_risk  # Uzbek noun, Russian verb
+    assert not detector.detect("they took a photo").is_risk
+
+
+def test_human_request_has_its_own_guards(content: Content) -> None:
+    detector = RiskDetector.from_content(content.risk)
+    assert detector.detect("хочу поговорить с оператором").human_request
+    assert not detector.detect("какой мобильный оператор дешевле для звонков домой").needs_human
+    assert not detector.detect("оператор банка не отвечает, карта заблокирована").needs_human
+
+
+# --- lexicon: each category, in several languages, and the everyday look-alikes --------------
+
+DANGER = {
+    "document_retention": [
+        "наши паспорта лежат у директора в сейфе, просим — не отдаёт",
+        "kozhoyun pasporttorubuzdu jyinap aldy",
+        "brigadir hamma hujjatlarimizni yig'ib oldi",
+        "корфармо шиносномаҳоро ҷамъ карда гирифт",
+        "the agency took our passports at the airport",
+    ],
+    "confinement": [
+        "вечером охранник закрывает ворота, выходить запрещено",
+        "бизди үйдөн чыгарышпайт",
+        "ketishimizga ruxsat berishmayapti",
+        "моро берун баромадан намемонанд",
+        "we are not allowed to leave the house, the door is always locked",
+    ],
+    "violence": [
+        "прораб опять избил парня из нашей бригады",
+        "кожоюн бизди сабап жатат",
+        "boshliq bizni uradi",
+        "соҳибкор моро мезанад",
+        "the foreman slapped me and said he will kill me",
+    ],
+    "sexual_exploitation": [
+        "хозяин заставляет работать в сауне с клиентами",
+        "кардарлар менен жатууга мажбурлашат",
+        "xo'jayin tunda xonamga kiradi",
+        "маро маҷбур мекунанд бо мардон хоб кунам",
+        "they make us go to rooms with customers",
+    ],
+    "debt_bondage": [
+        "агент говорит я ему должен за визу, и долг только растёт",
+        "карызды төлөмөйүнчө кетпейсиң дешет",
+        "qarzni uzmaguncha ketolmaysan deyishdi",
+        "то қарзро пардохт накунӣ намегузоранд",
+        "they say i owe them for the flight and i must work it off",
+    ],
+    "wage_withholding_coercion": [
+        "полгода без зарплаты, а уйти не дают",
+        "4 ай болду айлык бербейт, иштей бересиң дейт",
+        "ketaman desam hech narsa olmaysan deydi",
+        "се моҳ маош намедиҳанд, агар равед пул намегиред мегӯянд",
+        "no pay for three months and the boss threatens us",
+    ],
+    "deception": [
+        "звали на завод, а привезли в поле, работа совсем другая",
+        "мени алдап алып келишти",
+        "zavod deb olib kelishdi, umuman boshqa ish",
+        "маро фиреб доданд, кори ваъдашуда нест",
+        "the agent promised a hotel job but sent us to a farm",
+    ],
+    "minor": [
+        "мне 15 лет, меня привезли работать на склад",
+        "иним 14 жашта, аны базарда иштетип жатышат",
+        "singlim 16 yoshda, uni Turkiyaga olib ketishdi",
+        "ман 16 солаам, маро барои кор оварданд",
+        "my cousin is 15 and they make her work at night",
+    ],
+    "immediate_danger": [
+        "помогите срочно, нас куда-то везут",
+        "жардам бергиле тез",
+        "meni qutqaring",
+        "ёрӣ диҳед, ман метарсам",
+        "help me now, they are coming for me",
+    ],
+    "third_party": [
+        "подругу держат в квартире и не выпускают",
+        "эжемди кожоюну уруп жатат",
+        "akamni ishxonada qamab qo'yishgan",
+        "хоҳарамро дар хона қулф мекунанд",
+        "my brother is locked in a container near the factory",
+    ],
+}
+
+EVERYDAY = [
+    "как продлить паспорт в консульстве",
+    "потерял паспорт в автобусе, что делать",
+    "работодатель просит копию паспорта для договора",
+    "захлопнул дверь, ключи остались внутри",
+    "хочу взять кредит в банке",
+    "должен другу за билет, как перевести ему деньги",
+    "наши вчера побили их в футболе",
+    "сыну 14, как записать его в школу",
+    "что такое торговля людьми",
+    "дайте номер горячей линии на всякий случай",
+    "паспортумду жоготуп алдым",
+    "ачкычты бөлмөдө калтырып койдум",
+    "pasport nusxasini berish kerakmi",
+    "bankdan kredit olsam bo'ladimi",
+    "odam savdosi nima",
+    "шиносномаамро гум кардам",
+    "дар футбол моро заданд хаха",
+    "i locked myself out of my room",
+    "how do i renew my passport abroad",
+    "my boss keeps copies of our passports, originals are with us",
+    "we lost the game, they beat us 4-0 lol",
+    "you killed it at the interview",
+    "which mobile operator is cheapest for calls home",
+]
+
+HUMAN = [
+    "ботко эмес адамга жазгым келет",
+    "ба бот не, ба одам навиштан мехохам",
+    "не бот, дайте человека",
+    "bot emas, odam bilan gaplashmoqchiman",
+    "can i talk to a real person",
+]
+
+
+@pytest.fixture(scope="module")
+def detector(content: Content) -> RiskDetector:
+    return RiskDetector.from_content(content.risk)
+
+
+@pytest.mark.parametrize(
+    ("category", "text"), [(c, t) for c, texts in DANGER.items() for t in texts]
+)
+def test_danger_is_seen(detector: RiskDetector, category: str, text: str) -> None:
+    verdict = detector.detect(text)
+    assert verdict.is_risk, text
+    assert category in verdict.categories, verdict.categories
+
+
+@pytest.mark.parametrize("text", EVERYDAY)
+def test_everyday_questions_raise_no_alarm(detector: RiskDetector, text: str) -> None:
+    verdict = detector.detect(text)
+    assert not verdict.needs_human, [(m.category, m.phrase) for m in verdict.matches]
+
+
+@pytest.mark.parametrize("text", HUMAN)
+def test_wish_for_a_person_is_seen(detector: RiskDetector, text: str) -> None:
+    assert detector.detect(text).human_request
+
+
+def test_a_match_quotes_the_users_own_words(detector: RiskDetector) -> None:
+    verdict = detector.detect("Бригадир ЗАБРАЛ паспорт!!!")
+    assert verdict.matches[0].category == "document_retention"
+    assert verdict.matches[0].phrase == "забрал паспорт"
