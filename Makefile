@@ -30,8 +30,8 @@ unit: $(STAMP_DEV)
 	bash scripts/test-services.sh $(BIN)/pytest
 
 lint: $(STAMP_DEV)
-	$(BIN)/ruff check bot tests benchmarks
-	$(BIN)/ruff format --check bot tests benchmarks
+	$(BIN)/ruff check bot tests benchmarks fakes
+	$(BIN)/ruff format --check bot tests benchmarks fakes
 	$(BIN)/mypy bot
 	$(BIN)/lint-imports
 

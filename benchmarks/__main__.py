@@ -1,89 +1,70 @@
-"""`make bench`: matcher latency next to rapidfuzz extractOne(WRatio) over the same phrasings."""
+"""`make bench`: every measurement in one run, printed and written as one table.
+
+`--quick` (make bench-quick) and `--smoke` (the test suite) run the same rows on smaller sizes.
+"""
 
 from __future__ import annotations
 
 import argparse
-import random
-import statistics
+import asyncio
+import os
+import sys
 import time
 from pathlib import Path
 
-from rapidfuzz import fuzz, process
-
-from bot.content.loader import load_content
-from bot.faq.matcher import FaqIndex, Phrasing
-from bot.understanding import Understanding
+from benchmarks import storage, throughput, triage
+from benchmarks.scripts import Planner
+from benchmarks.sizes import MODES, Sizes
+from benchmarks.table import Row, report
+from bot.content.loader import Content, load_content
 
 ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "results" / "latest.md"
 
 
-def synthetic(phrasings: list[Phrasing], size: int, rng: random.Random) -> list[Phrasing]:
-    """Grow the real phrasings to `size` by shuffling words between phrasings of one topic."""
-    grown = list(phrasings)
-    while len(grown) < size:
-        base = rng.choice(phrasings)
-        words = base.text.split()
-        rng.shuffle(words)
-        grown.append(Phrasing(f"{base.topic_id}-{len(grown) % 300}", base.lang, " ".join(words)))
-    return grown[:size]
+STARTED = time.perf_counter()
 
 
-def median_ms(run: object, queries: list[str]) -> tuple[float, float]:
-    timings = []
-    for query in queries:
-        start = time.perf_counter()
-        run(query)  # type: ignore[operator]
-        timings.append((time.perf_counter() - start) * 1000)
-    timings.sort()
-    return statistics.median(timings), timings[int(len(timings) * 0.99) - 1]
+def progress(what: str) -> None:
+    print(f"[bench {time.perf_counter() - STARTED:5.0f} s] {what}", file=sys.stderr, flush=True)
 
 
-def baseline(choices: list[str]) -> object:
-    """The naive way: WRatio against every phrasing."""
-    return lambda query: process.extractOne(query, choices, scorer=fuzz.WRatio)
+async def bot_rows(content: Content, sizes: Sizes, notes: list[str]) -> tuple[list[Row], ...]:
+    """Bot, memory and storage rows; the bot's scripts are played once through the core."""
+    planner = Planner(content)
+    scripts = throughput.Scripts(await planner.pool(visit=True), await planner.pool(visit=False))
+    progress("bot throughput, memory and start-up (webhook, polling, echo bot, growth)")
+    bot, resident, bot_growth = await throughput.rows(scripts, sizes, notes)
+    progress("storage (SQLite, TinyDB)")
+    stored = await storage.rows(sizes)
+    return bot, stored, resident, bot_growth
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--quick", action="store_true")
+    parser = argparse.ArgumentParser(description=__doc__)
+    size = parser.add_mutually_exclusive_group()
+    size.add_argument("--quick", action="store_true", help="smaller sizes, under a minute")
+    size.add_argument("--smoke", action="store_true", help="tiny sizes, for the test suite")
+    parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args()
+    mode = "smoke" if args.smoke else "quick" if args.quick else "full"
+    sizes = MODES[mode]
+    load_before = os.getloadavg()[0]
     content = load_content(ROOT / "content")
-    understanding = Understanding(content)
-    rng = random.Random(7)
-    queries = [
-        line.split('"text": "')[1].split('"')[0]
-        for line in (ROOT / "tests/data/eval_faq.jsonl").open()
-    ]
-    queries = queries[: 100 if args.quick else len(queries)]
-    base = [
-        p
-        for t in content.faq.topics
-        for lang, texts in t.phrasings.items()
-        for p in (Phrasing(t.id, lang, x) for x in texts)
-    ]
-    rows = [
-        "| phrasings | ours median ms | ours p99 ms | WRatio extractOne median ms | ratio |",
-        "|---|---|---|---|---|",
-    ]
-    for size in (len(base), 10_000):
-        phrasings = synthetic(base, size, rng)
-        index = FaqIndex.build(phrasings)
-        choices = [p.text for p in phrasings]
-        ours, ours_p99 = median_ms(index.match, queries)
-        theirs, _ = median_ms(baseline(choices), queries[:50])
-        rows.append(
-            f"| {size} | {ours:.3f} | {ours_p99:.3f} | {theirs:.3f} | {theirs / ours:.0f}x |"
-        )
-    triage_median, triage_p99 = median_ms(understanding.triage, queries)
-    rows.append(
-        f"\nfull triage (normalise + risk + FAQ), shipped content: "
-        f"median {triage_median:.3f} ms, p99 {triage_p99:.3f} ms"
+    progress("triage")
+    triage_rows, triage_growth = triage.rows(content, sizes)
+    notes: list[str] = []
+    bot, stored, resident, bot_growth = asyncio.run(bot_rows(content, sizes, notes))
+    rows = [*triage_rows, *bot, *stored, *resident, *triage_growth, *bot_growth]
+    notes.append(
+        f"load average (1 min) {load_before:.1f} at the start, {os.getloadavg()[0]:.1f} at "
+        f"the end; run took {time.perf_counter() - STARTED:.0f} s"
     )
-    table = "\n".join(rows)
+    flag = "" if mode == "full" else f" --{mode}"
+    table = report(rows, flag, notes)
     print(table)
-    results = ROOT / "benchmarks" / "results"
-    results.mkdir(exist_ok=True)
-    (results / "latest.md").write_text(table + "\n", encoding="utf-8")
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(table, encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -110,7 +110,11 @@ CASE_COLUMNS = (
 
 
 class SqliteStorage:
-    """One connection, WAL journal, schema upgraded by version number on open."""
+    """One connection, WAL journal, schema upgraded by version number on open.
+
+    Autocommit: every statement is its own transaction, so a write or a read is one trip to
+    aiosqlite's thread instead of three; changes that span statements say BEGIN themselves.
+    """
 
     def __init__(self, connection: aiosqlite.Connection) -> None:
         self.db = connection
@@ -137,8 +141,11 @@ class SqliteStorage:
             )
 
     async def _one(self, sql: str, params: tuple[Any, ...]) -> Any:
-        async with self.db.execute(sql, params) as cursor:
-            return await cursor.fetchone()
+        rows = await self._all(sql, params)
+        return rows[0] if rows else None
+
+    async def _all(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
+        return list(await self.db.execute_fetchall(sql, params))
 
     async def _write(self, sql: str, params: tuple[Any, ...]) -> None:
         await self._run(sql, params)
@@ -216,13 +223,11 @@ class SqliteStorage:
     async def claim_escalation(self, case_id: int, at: float) -> bool:
         sql = "UPDATE cases SET escalated_at = ? WHERE id = ? AND escalated_at IS NULL"
         cursor = await self.db.execute(sql, (at, case_id))
-        await self.db.commit()
         return cursor.rowcount == 1
 
     async def waiting_cases(self) -> list[Case]:
         sql = f"SELECT {CASE_COLUMNS} FROM cases WHERE status = 'waiting' ORDER BY id"
-        async with self.db.execute(sql) as cursor:
-            return [case_from_row(row) for row in await cursor.fetchall()]
+        return [case_from_row(row) for row in await self._all(sql)]
 
     async def save_address(self, user_key: str, sealed: str, at: float) -> None:
         sql = (
@@ -269,8 +274,7 @@ class SqliteStorage:
             "SELECT day, name, label, value FROM counters WHERE day BETWEEN ? AND ? "
             "ORDER BY day, name, label"
         )
-        async with self.db.execute(sql, (first_day, last_day)) as cursor:
-            return [CounterRow(*row) for row in await cursor.fetchall()]
+        return [CounterRow(*row) for row in await self._all(sql, (first_day, last_day))]
 
     async def schedule_job(self, user_key: str, job: str, run_at: float) -> None:
         sql = (
@@ -287,12 +291,11 @@ class SqliteStorage:
 
     async def scheduled_jobs(self) -> list[ScheduledJob]:
         sql = "SELECT user_key, job, run_at FROM scheduled_jobs ORDER BY run_at, user_key, job"
-        async with self.db.execute(sql) as cursor:
-            return [ScheduledJob(*row) for row in await cursor.fetchall()]
+        return [ScheduledJob(*row) for row in await self._all(sql)]
 
     async def sealed_addresses(self) -> list[tuple[str, str]]:
-        async with self.db.execute("SELECT user_key, sealed FROM addresses") as cursor:
-            return [(str(key), str(sealed)) for key, sealed in await cursor.fetchall()]
+        rows = await self._all("SELECT user_key, sealed FROM addresses")
+        return [(str(key), str(sealed)) for key, sealed in rows]
 
     async def rename_user(self, old_key: str, new_key: str, sealed: str) -> None:
         """Key rotation: everything kept under the old pseudonym moves to the new one at once."""

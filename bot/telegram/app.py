@@ -76,6 +76,25 @@ class RetryAfterMiddleware(BaseRequestMiddleware):
         return await make_request(bot, method)
 
 
+class KeepResponseModels(BaseRequestMiddleware):
+    """aiogram parses every reply as `Response[T]`, a class pydantic caches only weakly: the
+    garbage collector drops it and the next call rebuilds it (milliseconds). Hold each one."""
+
+    def __init__(self) -> None:
+        self.kept: dict[object, object] = {}
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        returning = method.__returning__
+        if returning not in self.kept:
+            self.kept[returning] = Response.__class_getitem__(returning)
+        return await make_request(bot, method)
+
+
 class SentMessagesMiddleware(BaseRequestMiddleware):
     """Counts messages delivered to users or to operators: the side, never which chat."""
 
@@ -167,6 +186,7 @@ def make_bot(
             api=TelegramAPIServer.from_base(config.telegram_api_base.rstrip("/"))
         )
     for middleware in (
+        KeepResponseModels(),
         RetryAfterMiddleware(metrics),
         PacingMiddleware(limits),
         SentMessagesMiddleware(metrics, operator_chat_id),

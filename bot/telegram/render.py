@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import html
 import logging
 from typing import Annotated
@@ -45,8 +46,13 @@ class CoreButton(CallbackData, prefix="v1", sep="|"):
         return f"{self.__prefix__}:{self.payload}"
 
 
+@functools.lru_cache(maxsize=1024)
 def keyboard(buttons: tuple[Button, ...]) -> InlineKeyboardMarkup | None:
-    """One button per row (long labels on small screens); payloads checked before sending."""
+    """One button per row (long labels on small screens); payloads checked before sending.
+
+    Cached: most keyboards (menus, checklist questions) repeat, and building aiogram's
+    models for one costs more than the rest of a reply; the models are never changed after.
+    """
     rows = []
     for button in buttons:
         try:
@@ -70,6 +76,11 @@ def chunks(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
     return [*parts, rest] if rest else parts
 
 
+def pieces(text: str) -> list[str]:
+    """The messages one text becomes: HTML-escaped, then split under Telegram's limit."""
+    return chunks(html.escape(text, quote=False))
+
+
 async def send_events(bot: Bot, chat_id: int, events: list[Event]) -> list[Message]:
     """Render what the user should see; other events are effects handled elsewhere."""
     sent: list[Message] = []
@@ -89,10 +100,10 @@ async def send_text(
     thread_id: int | None = None,
     reply: ReplyParameters | None = None,
 ) -> list[Message]:
-    pieces = chunks(html.escape(text, quote=False))
+    parts = pieces(text)
     sent = []
-    for index, piece in enumerate(pieces):
-        markup = keyboard(buttons) if index == len(pieces) - 1 else None
+    for index, piece in enumerate(parts):
+        markup = keyboard(buttons) if index == len(parts) - 1 else None
         sent.append(
             await bot.send_message(
                 chat_id,

@@ -19,8 +19,8 @@ from bot.content.loader import Content, ContentHolder, load_content
 from bot.storage import SqliteStorage
 from bot.telegram.app import TelegramApp, create_app, serve_webhook
 from bot.telegram.throttle import SendLimits
+from fakes.telegram import FakeTelegram, JsonDict
 from tests.conftest import CONTENT_DIR
-from tests.e2e.fake_telegram import FakeTelegram, JsonDict
 
 TOKEN = "123456:TEST-token"
 GROUP = -1001234567890

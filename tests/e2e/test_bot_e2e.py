@@ -11,7 +11,7 @@ import pytest
 from bot.content.loader import Content
 from bot.handoff.cases import fallback_numbers
 from bot.telegram.app import WEBHOOK_PATH
-from tests.e2e.fake_telegram import SECRET_HEADER
+from fakes.telegram import SECRET_HEADER
 from tests.e2e.harness import USER, WEBHOOK_SECRET, Harness, Mode, bot_running
 
 DANGER = "работодатель забрал паспорт и не отдает"

@@ -9,8 +9,8 @@ import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+from fakes.telegram import FakeTelegram
 from tests.conftest import CONTENT_DIR
-from tests.e2e.fake_telegram import FakeTelegram
 from tests.e2e.harness import GROUP, NAME, TOKEN, USER, USERNAME
 
 HELD = "меня держат на складе, помогите"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from fakes.telegram import FakeTelegram
 from tests.conftest import CONTENT_DIR
-from tests.e2e.fake_telegram import FakeTelegram
 from tests.e2e.harness import GROUP, OPERATOR, USER, bot_running
 
 ADMIN = 900001

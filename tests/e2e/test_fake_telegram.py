@@ -31,7 +31,7 @@ from aiogram.types import (
 )
 from aiohttp import web
 
-from tests.e2e.fake_telegram import FakeTelegram
+from fakes.telegram import FakeTelegram
 
 TOKEN = "123456:TEST-token-for-the-fake"
 USER = 5001
@@ -530,3 +530,24 @@ async def test_dispatcher_polling_end_to_end(fake: FakeTelegram, bot: Bot) -> No
     finally:
         await dispatcher.stop_polling()
         await polling
+
+
+async def test_listeners_see_each_successful_call_with_its_result(
+    fake: FakeTelegram, bot: Bot
+) -> None:
+    seen: list[tuple[str, Any, Any]] = []
+    fake.listeners.append(lambda method, params, result: seen.append((method, params, result)))
+    fake.user_message(USER, "hi")
+    sent = await bot.send_message(USER, "hello")
+    with pytest.raises(TelegramBadRequest):
+        await bot.send_message(USER, "")
+    assert [(method, params["text"]) for method, params, _ in seen] == [("sendMessage", "hello")]
+    assert seen[0][2]["message_id"] == sent.message_id
+
+
+async def test_take_pending_hands_over_updates_and_empties_the_queue(fake: FakeTelegram) -> None:
+    fake.user_message(USER, "one")
+    fake.user_message(OTHER_USER, "two")
+    taken = fake.take_pending()
+    assert [u["message"]["text"] for u in taken] == ["one", "two"]
+    assert fake.pending_updates() == []

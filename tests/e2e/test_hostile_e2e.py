@@ -9,7 +9,7 @@ from typing import Any
 from bot.content.loader import Content
 from bot.telegram.render import CoreButton
 from bot.telegram.throttle import SendLimits
-from tests.e2e.fake_telegram import FakeTelegram
+from fakes.telegram import FakeTelegram
 from tests.e2e.harness import GROUP, OPERATOR, USER, bot_running
 from tests.e2e.test_privacy_e2e import open_case, says, stored_bytes, texts
 

@@ -12,7 +12,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bot.telegram.app import TelegramApp, serve_metrics, webhook_application
 from bot.telegram.render import CoreButton
-from tests.e2e.fake_telegram import FakeTelegram
+from fakes.telegram import FakeTelegram
 from tests.e2e.harness import GROUP, NAME, OPERATOR, USER, USERNAME, bot_running
 
 RISK_TEXT = "работодатель забрал паспорт и не отдает"

@@ -9,7 +9,7 @@ from bot.reminders import DAY
 from bot.storage import SqliteStorage
 from bot.telegram.app import TelegramApp, create_app
 from bot.telegram.render import CoreButton
-from tests.e2e.fake_telegram import FakeTelegram
+from fakes.telegram import FakeTelegram
 from tests.e2e.harness import USER, bot_running
 
 START = 1_790_000_000.0

@@ -25,8 +25,8 @@ from aiohttp import ClientSession, web
 from redis.asyncio import Redis
 
 from bot.telegram.app import WEBHOOK_PATH
+from fakes.telegram import SECRET_HEADER, FakeTelegram
 from tests.conftest import CONTENT_DIR
-from tests.e2e.fake_telegram import SECRET_HEADER, FakeTelegram
 from tests.services import fresh_postgres, fresh_redis
 
 TOKEN = "123456:TEST-token"

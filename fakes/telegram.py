@@ -37,6 +37,7 @@ from aiohttp import (
 
 JsonDict = dict[str, Any]
 Handler = Callable[["_Params"], Any]
+CallListener = Callable[[str, JsonDict, Any], None]
 
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
@@ -690,6 +691,7 @@ class FakeTelegram:
         self._client: ClientSession | None = None
         self._worker: asyncio.Task[None] | None = None
         self._handlers = self._build_handlers()
+        self.listeners: list[CallListener] = []
 
     # ---------------------------------------------------------------- lifecycle
 
@@ -763,6 +765,8 @@ class FakeTelegram:
         except ApiError as err:
             self._errors.append((name, params.data, err.code, err.description))
             return err.code, err.payload()
+        for listener in self.listeners:
+            listener(name, params.data, result)
         return 200, {"ok": True, "result": result}
 
     async def _execute(self, name: str, params: _Params) -> Any:
@@ -2036,6 +2040,11 @@ class FakeTelegram:
     def pending_updates(self) -> list[JsonDict]:
         """Updates not yet confirmed by getUpdates or delivered to the webhook."""
         return list(self._queue)
+
+    def take_pending(self) -> list[JsonDict]:
+        """Hand the queued updates to a caller that delivers them itself (a load generator)."""
+        taken, self._queue = self._queue, []
+        return taken
 
     async def wait_for(
         self, predicate: Callable[[], Any], timeout: float = 5.0, what: str = ""

@@ -1,0 +1,1 @@
+"""Stand-ins for outside services that tests and benchmarks drive over real sockets."""
