@@ -62,6 +62,7 @@ class Pattern:
     source: str
     groups: tuple[tuple[tuple[Stem, ...], ...], ...]
     heads: tuple[frozenset[Stem], ...] = ()
+    by_head: tuple[Mapping[Stem, tuple[tuple[Stem, ...], ...]], ...] = ()
 
 
 WORD_LIST = re.compile(r"@([a-z0-9_-]+)")
@@ -91,7 +92,17 @@ def parse_pattern(source: str, fuzzy: bool = True) -> Pattern:
         if alternatives:
             groups.append(tuple(alternatives))
     heads = tuple(frozenset(alternative[0] for alternative in group) for group in groups)
-    return Pattern(source, tuple(groups), heads)
+    return Pattern(source, tuple(groups), heads, tuple(_by_head(group) for group in groups))
+
+
+def _by_head(
+    group: Sequence[tuple[Stem, ...]],
+) -> Mapping[Stem, tuple[tuple[Stem, ...], ...]]:
+    """A group's alternatives by first word: a message only looks at those it contains."""
+    index: dict[Stem, list[tuple[Stem, ...]]] = defaultdict(list)
+    for alternative in group:
+        index[alternative[0]].append(alternative)
+    return {head: tuple(alternatives) for head, alternatives in index.items()}
 
 
 def _stem(word: str, fuzzy: bool = True) -> Stem:
@@ -220,11 +231,20 @@ def occurrences(alternative: Sequence[Stem], message: Message) -> list[int]:
 
 def find(pattern: Pattern, message: Message) -> list[int] | None:
     """Word positions that fired, every group within the window, or None."""
-    if not all(heads.intersection(message.where) for heads in pattern.heads):
+    present = [heads.intersection(message.where) for heads in pattern.heads]
+    if not all(present):
         return None
     per_group: list[list[tuple[int, int]]] = []
-    for group in pattern.groups:
-        spots = [(pos, len(alt)) for alt in group for pos in occurrences(alt, message)]
+    for heads, index in zip(present, pattern.by_head, strict=True):
+        spots = sorted(
+            {
+                (pos, len(alt))
+                for head in heads
+                for alt in index[head]
+                for pos in occurrences(alt, message)
+            },
+            key=lambda spot: (spot[0], -spot[1]),
+        )
         if not spots:
             return None
         per_group.append(spots)

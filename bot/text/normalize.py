@@ -47,6 +47,7 @@ _REPEATS_RE = re.compile(r"(.)\1+")
 _SPACES_RE = re.compile(r"\s+")
 
 
+@lru_cache(maxsize=4096)
 def clean(text: str) -> str:
     """NFKC, casefold, no emoji/punctuation/invisible marks; Uzbek apostrophes joined on."""
     text = unicodedata.normalize("NFKC", text).casefold()
