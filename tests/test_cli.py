@@ -125,11 +125,11 @@ FLOORS = {
         "faq_false_alarm": 0.02,
     },
     "holdout": {
-        "faq_top1": 0.89,
-        "faq_top1_each": 0.86,
-        "risk_recall": 0.75,
-        "human_request_recall": 0.93,
-        "risk_false_alarm": 0.08,
-        "faq_false_alarm": 0.04,
+        "faq_top1": 0.91,
+        "faq_top1_each": 0.87,
+        "risk_recall": 0.98,
+        "human_request_recall": 0.95,
+        "risk_false_alarm": 0.02,
+        "faq_false_alarm": 0.02,
     },
 }
