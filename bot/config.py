@@ -31,6 +31,8 @@ class Config(BaseSettings):
     operator_hours: str = ""
     operator_lang: str = "ru"
     retention_days: int = 30
+    flood_messages: int = 20
+    flood_seconds: float = 30.0
     webhook_url: str = ""
     webhook_secret: SecretStr | None = None
     webhook_host: str = "0.0.0.0"

@@ -10,6 +10,7 @@ from bot.content.loader import Content
 from bot.events import (
     Ask,
     Button,
+    ClearChat,
     CountEvent,
     Event,
     Forget,
@@ -82,7 +83,9 @@ class Dialogue:
         if name == "privacy":
             return state, self._privacy(lang)
         if name == "forget":
-            return self._forget(lang)
+            return self._forget(state, lang)
+        if name == "clear":
+            return self._quick_exit(state, lang)
         if name == "hotlines":
             return state, [
                 directory.country_picker(self.content, lang, "v1:hl", "hotlines_pick_country")
@@ -94,10 +97,20 @@ class Dialogue:
 
     def _privacy(self, lang: str) -> list[Event]:
         forget = Button(self.content.text("privacy_forget_button", lang), "v1:forget")
-        return [Ask(self.content.text("privacy", lang), (forget, menu_button(self.content, lang)))]
+        leave = Button(self.content.text("quick_exit_button", lang), "v1:exit")
+        buttons = (leave, forget, menu_button(self.content, lang))
+        return [Ask(self.content.text("privacy", lang), buttons)]
 
-    def _forget(self, lang: str) -> Result:
-        return State(lang=lang), [Forget(), Say(self.content.text("forget_done", lang))]
+    def _quick_exit(self, state: State, lang: str) -> Result:
+        """Wipe the chat from the screen and leave one line that looks harmless to an onlooker."""
+        events: list[Event] = [ClearChat(), Say(self.content.text("quick_exit_neutral", lang))]
+        return replace(state, flow=None), [*events, CountEvent("quick_exit")]
+
+    def _forget(self, state: State, lang: str) -> Result:
+        """Erase everything, except that a ban stays, so /forget is no way around it."""
+        banned = bool(state.extra.get("banned"))
+        kept = State(lang=lang, extra={"banned": True} if banned else {})
+        return kept, [Forget(keep_ban=banned), Say(self.content.text("forget_done", lang))]
 
     # --- buttons -----------------------------------------------------------------------------
 
@@ -122,7 +135,8 @@ class Dialogue:
                 directory.hotline_card(self.content, _arg(args, 0), lang),
             ),
             "s": self._services,
-            "forget": lambda state, lang, args: self._forget(lang),
+            "forget": lambda state, lang, args: self._forget(state, lang),
+            "exit": lambda state, lang, args: self._quick_exit(state, lang),
             "r": lambda state, lang, args: notices.feedback(self.content, state, _arg(args, 0)),
             "fs": self._flow_start,
             "f": self._flow_answer,
@@ -242,9 +256,11 @@ class Dialogue:
 
     def _media(self, state: State, inbound: Inbound) -> Result:
         lang = self.lang_of(state, inbound)
-        if state.case and not state.extra.get("banned"):
-            if inbound.media == "contact":  # a contact card names the person: never relayed
-                return state, [Say(self.content.text("handoff_contact_kept", lang))]
+        in_case = bool(state.case) and not state.extra.get("banned")
+        if inbound.media == "contact":  # a contact card names the person: never relayed, kept
+            key = "handoff_contact_kept" if in_case else "contact_not_relayed"
+            return state, [Say(self.content.text(key, lang))]
+        if in_case:
             return state, [RelayToOperator(media=inbound.media)]
         buttons = (human_button(self.content, lang), menu_button(self.content, lang))
         return state, [Ask(self.content.text("media_text_only", lang), buttons)]

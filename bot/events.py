@@ -85,7 +85,14 @@ class Unschedule(Event):
 
 @dataclass(frozen=True)
 class Forget(Event):
-    """Erase everything stored about this user."""
+    """Erase everything stored about this user; an operators' ban outlives the erasure."""
+
+    keep_ban: bool = False
+
+
+@dataclass(frozen=True)
+class ClearChat(Event):
+    """Quick exit: delete this conversation from the user's screen before what follows is shown."""
 
 
 @dataclass(frozen=True)

@@ -80,8 +80,11 @@ class Conversations:
                 await self.storage.forget_user(user_key)
             else:
                 await self._keep_job(user_key, event, now)
-        if not any(isinstance(e, Forget) for e in events):
+        erased = next((e for e in events if isinstance(e, Forget)), None)
+        if erased is None:
             await self.storage.save_state(user_key, new_state.to_json(), now)
+        elif erased.keep_ban:
+            await self.storage.save_state(user_key, State(extra={"banned": True}).to_json(), now)
         await self.stats.events(events, now)
         for listener in self.listeners:
             await listener(user_key, events, now)

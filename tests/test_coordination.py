@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
+from aiogram.types import Chat, Message, User
 from redis.asyncio import Redis
 
 from bot.config import Config
@@ -19,6 +21,7 @@ from bot.coordination import (
     RedisLocks,
     open_coordination,
 )
+from bot.telegram.throttle import FloodGuard
 from tests.services import fresh_redis
 
 
@@ -77,7 +80,7 @@ async def test_redis_lock_is_released_after_an_error() -> None:
             assert await client.exists("lock:case:7") == 1
             raise RuntimeError("handler failed")
     assert await client.exists("lock:case:7") == 0
-    assert locks.local._held == {}
+    assert len(locks.local) == 0
     await client.aclose()
 
 
@@ -103,6 +106,26 @@ async def test_counter_slides_its_window_across_replicas(
     assert await counters[1].hit("other", 10, now=103.0) == 1
     assert await counters[0].hit("k", 10, now=110.5) == 4
     assert await counters[1].hit("k", 10, now=125.0) == 1
+
+
+async def test_flood_limit_holds_whichever_replica_a_message_reaches(
+    counters: tuple[Counter, Counter],
+) -> None:
+    handled: list[int] = []
+    asked: list[str] = []
+
+    async def handler(event: Any, data: dict[str, Any]) -> None:
+        handled.append(1)
+
+    async def ask_to_wait(event: Any, key: str) -> None:
+        asked.append(key)
+
+    guards = [FloodGuard(c, "secret", lambda: 5.0, 3, 30.0, ask_to_wait) for c in counters]
+    user = User(id=42, is_bot=False, first_name="X")
+    message = Message(message_id=1, date=0, chat=Chat(id=42, type="private"), from_user=user)
+    for turn in range(6):
+        await guards[turn % 2](handler, message, {"event_from_user": user})
+    assert len(handled) == 3 and len(asked) == 1
 
 
 async def test_counter_uses_the_wall_clock_by_default(counters: tuple[Counter, Counter]) -> None:

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from bot.content.loader import Content
 from bot.dialogue import Dialogue
-from bot.events import Ask, Forget, Inbound, OpenCase, RelayToOperator, Say, ShowMenu
+from bot.events import Ask, ClearChat, Forget, Inbound, OpenCase, RelayToOperator, Say, ShowMenu
 from bot.state import State
 from bot.text.language import LANGS
 
@@ -161,25 +161,84 @@ def test_state_survives_json_and_broken_json_starts_fresh() -> None:
     assert State.from_json('{"lang": "ru", "unknown": 1}') == State(lang="ru")
 
 
+ODD_CHARACTERS = "\u200b\u200c\u200d\u200e\u200f\u202a\u202e\u2066\u2069\ufeff\u0627"
+odd_text = st.text(alphabet=st.characters() | st.sampled_from(ODD_CHARACTERS), max_size=300)
+huge_text = st.builds(
+    lambda c, n: c * n, st.sampled_from(["а", "x ", "\u200b"]), st.integers(4000, 5000)
+)
 inbounds = st.one_of(
-    st.builds(lambda t: Inbound("text", text=t, at=1.0), st.text(max_size=300)),
-    st.builds(lambda d: Inbound("button", data=d, at=1.0), st.text(max_size=80)),
-    st.builds(lambda c: Inbound("command", command=c, at=1.0), st.text(max_size=20)),
+    st.builds(lambda t: Inbound("text", text=t, at=1.0), odd_text | huge_text),
     st.builds(
-        lambda m: Inbound("media", media=m, at=1.0), st.sampled_from(["photo", "voice", "sticker"])
+        lambda d: Inbound("button", data=d, at=1.0),
+        st.text(max_size=80) | st.sampled_from(["v1:exit", "v1:forget", "v1:h", "v1:l:xx"]),
+    ),
+    st.builds(
+        lambda c, a: Inbound("command", command=c, text=a, at=1.0),
+        st.text(max_size=20) | st.sampled_from(["start", "clear", "forget", "privacy", "menu"]),
+        odd_text,
+    ),
+    st.builds(
+        lambda m, t: Inbound("media", media=m, text=t, at=1.0),
+        st.sampled_from(
+            ["photo", "voice", "sticker", "video_note", "document", "contact", "location", "poll"]
+        ),
+        st.text(max_size=20),
     ),
 )
+start_states = st.builds(
+    lambda lang, case, banned: State(
+        lang=lang,
+        case={"opened_at": 1.0, "reason": "risk"} if case else None,
+        extra={"banned": True} if banned else {},
+    ),
+    st.sampled_from([None, *LANGS]),
+    st.booleans(),
+    st.booleans(),
+)
+VISIBLE = (Say, Ask, OpenCase, RelayToOperator)
 
 
 @settings(
     max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(st.lists(inbounds, min_size=1, max_size=6), st.sampled_from([None, *LANGS]))
+@given(st.lists(inbounds, min_size=1, max_size=6), start_states)
 def test_any_input_gets_an_answer_and_never_an_exception(
-    dialogue: Dialogue, actions: list[Inbound], lang: str | None
+    dialogue: Dialogue, actions: list[Inbound], state: State
 ) -> None:
-    state = State(lang=lang)
+    """Whatever arrives, in whatever state (new, in a case, banned): no exception, an answer."""
     for inbound in actions:
         state, events = dialogue.handle(state, inbound)
-        assert any(isinstance(e, Say | Ask | OpenCase | RelayToOperator) for e in events)
+        assert any(isinstance(e, VISIBLE) for e in events), (inbound, events)
         State.from_json(state.to_json())
+        if state.extra.get("banned"):
+            assert not any(isinstance(e, RelayToOperator | OpenCase) for e in events)
+
+
+def test_clear_wipes_first_then_says_one_neutral_line(dialogue: Dialogue) -> None:
+    state = State(lang="ky", flow={"flow": "offer-check", "answers": []})
+    for inbound in (command("clear"), press("v1:exit")):
+        new_state, events = dialogue.handle(state, inbound)
+        assert isinstance(events[0], ClearChat)
+        assert events[1] == Say(dialogue.content.text("quick_exit_neutral", "ky"))
+        assert new_state.flow is None and new_state.lang == "ky"
+
+
+def test_privacy_offers_quick_exit_and_erasure(dialogue: Dialogue) -> None:
+    _, events = dialogue.handle(State(lang="en"), command("privacy"))
+    assert [b.data for b in events[0].buttons][:2] == ["v1:exit", "v1:forget"]  # type: ignore[attr-defined]
+
+
+def test_forget_keeps_only_the_ban(dialogue: Dialogue) -> None:
+    banned = State(lang="ru", case={"opened_at": 1.0}, extra={"banned": True, "x": 1})
+    state, events = dialogue.handle(banned, command("forget"))
+    assert events[0] == Forget(keep_ban=True)
+    assert state == State(lang="ru", extra={"banned": True})
+
+
+def test_contact_cards_are_never_relayed(dialogue: Dialogue) -> None:
+    outside = State(lang="ru")
+    _, events = dialogue.handle(outside, Inbound("media", media="contact", at=1.0))
+    assert events == [Say(dialogue.content.text("contact_not_relayed", "ru"))]
+    banned = State(lang="ru", case={"opened_at": 1.0}, extra={"banned": True})
+    _, events = dialogue.handle(banned, Inbound("media", media="contact", at=1.0))
+    assert events == [Say(dialogue.content.text("contact_not_relayed", "ru"))]

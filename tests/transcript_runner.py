@@ -13,6 +13,7 @@ from bot.content.loader import Content
 from bot.events import (
     Ask,
     Button,
+    ClearChat,
     CountEvent,
     Event,
     Forget,
@@ -32,6 +33,7 @@ EVENT_TYPES: dict[type[Event], str] = {
     OpenCase: "open_case",
     RelayToOperator: "relay",
     Forget: "forget",
+    ClearChat: "clear",
     CountEvent: "count",
 }
 

@@ -34,6 +34,19 @@ class MessagePair:
 
 
 @dataclass(frozen=True)
+class OutboxItem:
+    """A relay written down before it is sent, so a crash between receiving and sending loses
+    nothing; `message_id` is the message to copy (the user's or the operator's)."""
+
+    id: int
+    case_id: int
+    user_key: str
+    direction: str
+    message_id: int
+    created_at: float = 0.0
+
+
+@dataclass(frozen=True)
 class CounterRow:
     """An anonymous daily counter for donor reports: no user key, ever."""
 

@@ -26,6 +26,8 @@ def handle(content: Content, state: State, notice: str) -> Result:
             Button(content.text("feedback_no", lang), "v1:r:no"),
         )
         return replace(state, case=None), [Ask(content.text("handoff_closed", lang), buttons)]
+    if notice == "flood_wait":
+        return state, [Say(content.text("flood_wait", lang))]
     if notice in ("sla_fallback", "operators_offline"):
         return state, [Say(_fallback_text(content, state, notice, lang))]
     if notice == "send_hotlines":

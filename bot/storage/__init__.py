@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from bot.config import Config
-from bot.storage.base import Case, CounterRow, MessagePair, NewCase, ScheduledJob, Storage
+from bot.storage.base import (
+    Case,
+    CounterRow,
+    MessagePair,
+    NewCase,
+    OutboxItem,
+    ScheduledJob,
+    Storage,
+)
 from bot.storage.memory import MemoryStorage
 from bot.storage.postgres import PostgresStorage
 from bot.storage.sqlite import SqliteStorage
@@ -14,6 +22,7 @@ __all__ = [
     "MemoryStorage",
     "MessagePair",
     "NewCase",
+    "OutboxItem",
     "PostgresStorage",
     "ScheduledJob",
     "SqliteStorage",

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
-from bot.handoff.model import Case, CounterRow, MessagePair, NewCase, ScheduledJob
+from bot.handoff.model import Case, CounterRow, MessagePair, NewCase, OutboxItem, ScheduledJob
 
-__all__ = ["Case", "CounterRow", "MessagePair", "NewCase", "ScheduledJob", "Storage"]
+__all__ = ["Case", "CounterRow", "MessagePair", "NewCase", "OutboxItem", "ScheduledJob", "Storage"]
 
 
 class Storage(Protocol):
@@ -67,3 +68,28 @@ class Storage(Protocol):
     async def purge_before(self, cutoff: float) -> int: ...
 
     async def close(self) -> None: ...
+
+    # --- Outbox and chat trail -----------------------------------------------------------------
+    # Every backend implements this block. The outbox holds relays (user -> operators and
+    # operators -> user) from before they are sent until Telegram confirms them; items left at
+    # start-up are sent then. The chat trail holds message ids in a user's own chat for 48 hours,
+    # so a quick exit can delete them. Both are keyed by pseudonym, go with `forget_user`, and
+    # old rows go with `purge_before`.
+
+    async def outbox_add(
+        self, case_id: int, user_key: str, direction: str, message_id: int, at: float
+    ) -> OutboxItem: ...
+
+    async def outbox_done(self, item_id: int) -> None: ...
+
+    async def outbox_pending(self) -> list[OutboxItem]: ...
+
+    async def track_messages(
+        self, user_key: str, message_ids: Sequence[int], at: float
+    ) -> None: ...
+
+    async def tracked_messages(self, user_key: str, since: float) -> list[int]: ...
+
+    async def untrack_messages(self, user_key: str) -> None: ...
+
+    async def purge_trail_before(self, cutoff: float) -> int: ...

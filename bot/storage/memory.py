@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
-from bot.storage.base import Case, CounterRow, MessagePair, NewCase, ScheduledJob
+from bot.storage.base import Case, CounterRow, MessagePair, NewCase, OutboxItem, ScheduledJob
 
 ACTIVE = ("waiting", "claimed")
 
@@ -17,6 +18,9 @@ class MemoryStorage:
         self.counts: dict[tuple[str, str, str], int] = {}
         self.addresses: dict[str, tuple[str, float]] = {}
         self.jobs: dict[tuple[str, str], float] = {}
+        self.outbox: dict[int, OutboxItem] = {}
+        self.outbox_serial = 0
+        self.trail: dict[tuple[str, int], float] = {}
 
     async def load_state(self, user_key: str) -> str | None:
         stored = self.states.get(user_key)
@@ -125,6 +129,14 @@ class MemoryStorage:
         self.jobs = {
             (new_key if key == old_key else key, job): at for (key, job), at in self.jobs.items()
         }
+        self.outbox = {
+            i: replace(item, user_key=new_key) if item.user_key == old_key else item
+            for i, item in self.outbox.items()
+        }
+        self.trail = {
+            (new_key if key == old_key else key, message_id): at
+            for (key, message_id), at in self.trail.items()
+        }
 
     async def forget_user(self, user_key: str) -> None:
         self.jobs = {k: at for k, at in self.jobs.items() if k[0] != user_key}
@@ -134,23 +146,68 @@ class MemoryStorage:
         self.pairs = [p for p in self.pairs if p.case_id not in case_ids]
         for case_id in case_ids:
             del self.cases[case_id]
+        self.outbox = {i: item for i, item in self.outbox.items() if item.user_key != user_key}
+        await self.untrack_messages(user_key)
 
     async def purge_before(self, cutoff: float) -> int:
         waiting = {key for key, _ in self.jobs}
         old_states = [k for k, (_, at) in self.states.items() if at < cutoff and k not in waiting]
         for key in old_states:
             del self.states[key]
-            self.addresses.pop(key, None)
-        old_cases = {
-            c.id
-            for c in self.cases.values()
-            if c.status == "closed" and (c.closed_at or 0) < cutoff
-        }
+        old_addresses = [
+            k for k, (_, at) in self.addresses.items() if at < cutoff and k not in waiting
+        ]
+        for key in old_addresses:
+            del self.addresses[key]
+        old_cases = {c.id for c in self.cases.values() if _expired(c, cutoff, self.states)}
         old_pairs = [p for p in self.pairs if p.case_id in old_cases or p.created_at < cutoff]
         self.pairs = [p for p in self.pairs if p not in old_pairs]
         for case_id in old_cases:
             del self.cases[case_id]
-        return len(old_states) + len(old_cases) + len(old_pairs)
+        old_items = [i for i, item in self.outbox.items() if item.created_at < cutoff]
+        for item_id in old_items:
+            del self.outbox[item_id]
+        removed = len(old_states) + len(old_addresses) + len(old_cases) + len(old_pairs)
+        return removed + len(old_items) + await self.purge_trail_before(cutoff)
 
     async def close(self) -> None:
         return None
+
+    # --- Outbox and chat trail -----------------------------------------------------------------
+
+    async def outbox_add(
+        self, case_id: int, user_key: str, direction: str, message_id: int, at: float
+    ) -> OutboxItem:
+        self.outbox_serial += 1
+        item = OutboxItem(self.outbox_serial, case_id, user_key, direction, message_id, at)
+        self.outbox[item.id] = item
+        return item
+
+    async def outbox_done(self, item_id: int) -> None:
+        self.outbox.pop(item_id, None)
+
+    async def outbox_pending(self) -> list[OutboxItem]:
+        return [item for _, item in sorted(self.outbox.items())]
+
+    async def track_messages(self, user_key: str, message_ids: Sequence[int], at: float) -> None:
+        for message_id in message_ids:
+            self.trail.setdefault((user_key, message_id), at)
+
+    async def tracked_messages(self, user_key: str, since: float) -> list[int]:
+        return sorted(m for (k, m), at in self.trail.items() if k == user_key and at >= since)
+
+    async def untrack_messages(self, user_key: str) -> None:
+        self.trail = {key: at for key, at in self.trail.items() if key[0] != user_key}
+
+    async def purge_trail_before(self, cutoff: float) -> int:
+        old = [key for key, at in self.trail.items() if at < cutoff]
+        for key in old:
+            del self.trail[key]
+        return len(old)
+
+
+def _expired(case: Case, cutoff: float, states: dict[str, tuple[str, float]]) -> bool:
+    """Closed before the cutoff, or still open but abandoned: opened before it, no fresh state."""
+    if case.status == "closed":
+        return (case.closed_at or 0) < cutoff
+    return case.opened_at < cutoff and case.user_key not in states

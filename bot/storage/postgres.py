@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 import asyncpg
 
-from bot.storage.base import Case, CounterRow, MessagePair, NewCase
-from bot.storage.sqlite import CASE_COLUMNS, case_from_row
+from bot.storage.base import Case, CounterRow, MessagePair, NewCase, OutboxItem, ScheduledJob
+from bot.storage.sqlite import (
+    CASE_COLUMNS,
+    OUTBOX_COLUMNS,
+    RETENTION,
+    USER_TABLES,
+    case_from_row,
+)
 
 # Replicas starting together must not both migrate: the first holds this advisory lock.
 MIGRATION_LOCK = 7_361_001
@@ -57,6 +64,32 @@ MIGRATIONS: tuple[str, ...] = (
         sealed TEXT NOT NULL,
         updated_at DOUBLE PRECISION NOT NULL
     );
+    """,
+    """
+    CREATE TABLE scheduled_jobs (
+        user_key TEXT NOT NULL,
+        job TEXT NOT NULL,
+        run_at DOUBLE PRECISION NOT NULL,
+        PRIMARY KEY (user_key, job)
+    );
+    """,
+    """
+    CREATE TABLE outbox (
+        id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        case_id BIGINT NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+        user_key TEXT NOT NULL,
+        direction TEXT NOT NULL,
+        message_id BIGINT NOT NULL,
+        created_at DOUBLE PRECISION NOT NULL
+    );
+    CREATE INDEX outbox_user ON outbox(user_key);
+    CREATE TABLE chat_trail (
+        user_key TEXT NOT NULL,
+        message_id BIGINT NOT NULL,
+        created_at DOUBLE PRECISION NOT NULL,
+        PRIMARY KEY (user_key, message_id)
+    );
+    CREATE INDEX chat_trail_created ON chat_trail(created_at);
     """,
 )
 
@@ -202,27 +235,91 @@ class PostgresStorage:
         )
         return [CounterRow(*row) for row in await self.pool.fetch(sql, first_day, last_day)]
 
-    async def forget_user(self, user_key: str) -> None:
-        """State, address and cases go together; message pairs follow their cases."""
+    async def schedule_job(self, user_key: str, job: str, run_at: float) -> None:
+        sql = (
+            "INSERT INTO scheduled_jobs(user_key, job, run_at) VALUES ($1, $2, $3) "
+            "ON CONFLICT(user_key, job) DO UPDATE SET run_at = excluded.run_at"
+        )
+        await self.pool.execute(sql, user_key, job, run_at)
+
+    async def cancel_job(self, user_key: str, job: str) -> bool:
+        sql = "DELETE FROM scheduled_jobs WHERE user_key = $1 AND job = $2"
+        return _rows(await self.pool.execute(sql, user_key, job)) > 0
+
+    async def scheduled_jobs(self) -> list[ScheduledJob]:
+        sql = "SELECT user_key, job, run_at FROM scheduled_jobs ORDER BY run_at, user_key, job"
+        return [ScheduledJob(*row) for row in await self.pool.fetch(sql)]
+
+    async def sealed_addresses(self) -> list[tuple[str, str]]:
+        rows = await self.pool.fetch("SELECT user_key, sealed FROM addresses")
+        return [(str(key), str(sealed)) for key, sealed in rows]
+
+    async def rename_user(self, old_key: str, new_key: str, sealed: str) -> None:
+        """Key rotation: everything kept under the old pseudonym moves to the new one at once."""
         async with self.pool.acquire() as connection, connection.transaction():
-            for table in ("states", "addresses", "cases"):
+            for table in USER_TABLES:
+                sql = f"UPDATE {table} SET user_key = $1 WHERE user_key = $2"
+                await connection.execute(sql, new_key, old_key)
+            sql = "UPDATE addresses SET sealed = $1 WHERE user_key = $2"
+            await connection.execute(sql, sealed, new_key)
+
+    async def forget_user(self, user_key: str) -> None:
+        """Everything under the pseudonym goes at once; message pairs follow their cases."""
+        async with self.pool.acquire() as connection, connection.transaction():
+            for table in USER_TABLES:
                 await connection.execute(f"DELETE FROM {table} WHERE user_key = $1", user_key)
 
     async def purge_before(self, cutoff: float) -> int:
-        """Retention: old state, old message pairs and long-closed cases go; counters stay."""
+        """Retention: the same statements as SQLite, in one transaction; counters stay."""
         removed = 0
         async with self.pool.acquire() as connection, connection.transaction():
-            for sql in (
-                "DELETE FROM states WHERE updated_at < $1",
-                "DELETE FROM addresses WHERE updated_at < $1",
-                "DELETE FROM message_pairs WHERE created_at < $1",
-                "DELETE FROM cases WHERE status = 'closed' AND closed_at < $1",
-            ):
-                removed += _rows(await connection.execute(sql, cutoff))
+            for sql in RETENTION:
+                removed += _rows(await connection.execute(sql.replace("?", "$1"), cutoff))
         return removed
 
     async def close(self) -> None:
         await self.pool.close()
+
+    # --- Outbox and chat trail -----------------------------------------------------------------
+
+    async def outbox_add(
+        self, case_id: int, user_key: str, direction: str, message_id: int, at: float
+    ) -> OutboxItem:
+        sql = (
+            "INSERT INTO outbox(case_id, user_key, direction, message_id, created_at) "
+            f"VALUES ($1, $2, $3, $4, $5) RETURNING {OUTBOX_COLUMNS}"
+        )
+        return OutboxItem(
+            *await self.pool.fetchrow(sql, case_id, user_key, direction, message_id, at)
+        )
+
+    async def outbox_done(self, item_id: int) -> None:
+        await self.pool.execute("DELETE FROM outbox WHERE id = $1", item_id)
+
+    async def outbox_pending(self) -> list[OutboxItem]:
+        sql = f"SELECT {OUTBOX_COLUMNS} FROM outbox ORDER BY id"
+        return [OutboxItem(*row) for row in await self.pool.fetch(sql)]
+
+    async def track_messages(self, user_key: str, message_ids: Sequence[int], at: float) -> None:
+        sql = (
+            "INSERT INTO chat_trail(user_key, message_id, created_at) VALUES ($1, $2, $3) "
+            "ON CONFLICT(user_key, message_id) DO NOTHING"
+        )
+        await self.pool.executemany(sql, [(user_key, m, at) for m in message_ids])
+
+    async def tracked_messages(self, user_key: str, since: float) -> list[int]:
+        sql = (
+            "SELECT message_id FROM chat_trail WHERE user_key = $1 AND created_at >= $2 "
+            "ORDER BY message_id"
+        )
+        return [int(row[0]) for row in await self.pool.fetch(sql, user_key, since)]
+
+    async def untrack_messages(self, user_key: str) -> None:
+        await self.pool.execute("DELETE FROM chat_trail WHERE user_key = $1", user_key)
+
+    async def purge_trail_before(self, cutoff: float) -> int:
+        sql = "DELETE FROM chat_trail WHERE created_at < $1"
+        return _rows(await self.pool.execute(sql, cutoff))
 
 
 def _rows(status: str) -> int:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
 
-from bot.storage.base import Case, CounterRow, MessagePair, NewCase, ScheduledJob
+from bot.storage.base import Case, CounterRow, MessagePair, NewCase, OutboxItem, ScheduledJob
 
 MIGRATIONS: tuple[str, ...] = (
     """
@@ -65,7 +66,42 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (user_key, job)
     );
     """,
+    """
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        case_id INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+        user_key TEXT NOT NULL,
+        direction TEXT NOT NULL,
+        message_id INTEGER NOT NULL,
+        created_at REAL NOT NULL
+    );
+    CREATE INDEX outbox_user ON outbox(user_key);
+    CREATE TABLE chat_trail (
+        user_key TEXT NOT NULL,
+        message_id INTEGER NOT NULL,
+        created_at REAL NOT NULL,
+        PRIMARY KEY (user_key, message_id)
+    );
+    CREATE INDEX chat_trail_created ON chat_trail(created_at);
+    """,
 )
+OUTBOX_COLUMNS = "id, case_id, user_key, direction, message_id, created_at"
+# A user with a pending reminder keeps the state and sealed address it needs to arrive.
+WITHOUT_REMINDER = "user_key NOT IN (SELECT user_key FROM scheduled_jobs)"
+# Retention, oldest first; each statement takes the cutoff as its one parameter.
+RETENTION = (
+    f"DELETE FROM states WHERE updated_at < ? AND {WITHOUT_REMINDER}",
+    f"DELETE FROM addresses WHERE updated_at < ? AND {WITHOUT_REMINDER}",
+    "DELETE FROM message_pairs WHERE created_at < ?",
+    "DELETE FROM cases WHERE status = 'closed' AND closed_at < ?",
+    # Abandoned: still open, opened before the cutoff, and the user's state has gone.
+    "DELETE FROM cases WHERE status != 'closed' AND opened_at < ? "
+    "AND user_key NOT IN (SELECT user_key FROM states)",
+    "DELETE FROM outbox WHERE created_at < ?",
+    "DELETE FROM chat_trail WHERE created_at < ?",
+)
+# Everything kept under a pseudonym: what forgetting a user or rotating the key touches.
+USER_TABLES = ("states", "addresses", "cases", "scheduled_jobs", "outbox", "chat_trail")
 
 CASE_COLUMNS = (
     "id, user_key, code, lang, reason, categories, status, opened_at, claimed_at, closed_at, "
@@ -84,10 +120,9 @@ class SqliteStorage:
         if str(path) != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         connection = await aiosqlite.connect(str(path))
-        await connection.execute("PRAGMA journal_mode=WAL")
-        await connection.execute("PRAGMA synchronous=NORMAL")
-        await connection.execute("PRAGMA foreign_keys=ON")
         storage = cls(connection)
+        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON"):
+            await storage._run(f"PRAGMA {pragma}", ())
         await storage.migrate()
         return storage
 
@@ -106,8 +141,15 @@ class SqliteStorage:
             return await cursor.fetchone()
 
     async def _write(self, sql: str, params: tuple[Any, ...]) -> None:
-        await self.db.execute(sql, params)
+        await self._run(sql, params)
         await self.db.commit()
+
+    async def _run(self, sql: str, params: tuple[Any, ...]) -> tuple[int, int]:
+        """Execute and close the cursor on the database thread (a cursor left to the garbage
+        collector is finalised on the event loop's thread, racing the next statement);
+        returns (rowcount, lastrowid)."""
+        async with self.db.execute(sql, params) as cursor:
+            return cursor.rowcount, int(cursor.lastrowid or 0)
 
     async def load_state(self, user_key: str) -> str | None:
         row = await self._one("SELECT state FROM states WHERE user_key = ?", (user_key,))
@@ -134,9 +176,9 @@ class SqliteStorage:
             json.dumps(list(new.categories)),
             new.opened_at,
         )
-        cursor = await self.db.execute(sql, params)
+        _, case_id = await self._run(sql, params)
         await self.db.commit()
-        case = await self.case_by_id(int(cursor.lastrowid or 0))
+        case = await self.case_by_id(case_id)
         assert case is not None
         return case
 
@@ -239,9 +281,9 @@ class SqliteStorage:
 
     async def cancel_job(self, user_key: str, job: str) -> bool:
         sql = "DELETE FROM scheduled_jobs WHERE user_key = ? AND job = ?"
-        cursor = await self.db.execute(sql, (user_key, job))
+        removed, _ = await self._run(sql, (user_key, job))
         await self.db.commit()
-        return cursor.rowcount > 0
+        return removed > 0
 
     async def scheduled_jobs(self) -> list[ScheduledJob]:
         sql = "SELECT user_key, job, run_at FROM scheduled_jobs ORDER BY run_at, user_key, job"
@@ -254,43 +296,74 @@ class SqliteStorage:
 
     async def rename_user(self, old_key: str, new_key: str, sealed: str) -> None:
         """Key rotation: everything kept under the old pseudonym moves to the new one at once."""
-        for table in ("states", "cases", "scheduled_jobs"):
-            await self.db.execute(
-                f"UPDATE {table} SET user_key = ? WHERE user_key = ?", (new_key, old_key)
-            )
-        await self.db.execute(
-            "UPDATE addresses SET user_key = ?, sealed = ? WHERE user_key = ?",
-            (new_key, sealed, old_key),
-        )
+        for table in USER_TABLES:
+            sql = f"UPDATE {table} SET user_key = ? WHERE user_key = ?"
+            await self._run(sql, (new_key, old_key))
+        sql = "UPDATE addresses SET sealed = ? WHERE user_key = ?"
+        await self._run(sql, (sealed, new_key))
         await self.db.commit()
 
     async def forget_user(self, user_key: str) -> None:
-        await self.db.execute("DELETE FROM scheduled_jobs WHERE user_key = ?", (user_key,))
-        await self.db.execute("DELETE FROM states WHERE user_key = ?", (user_key,))
-        await self.db.execute("DELETE FROM addresses WHERE user_key = ?", (user_key,))
-        await self.db.execute("DELETE FROM cases WHERE user_key = ?", (user_key,))
+        for table in USER_TABLES:
+            await self._run(f"DELETE FROM {table} WHERE user_key = ?", (user_key,))
         await self.db.commit()
 
     async def purge_before(self, cutoff: float) -> int:
-        """Retention: old state, old message pairs and long-closed cases go; counters stay.
-
-        A user with a pending reminder keeps the state and sealed address it needs to arrive.
-        """
+        """Retention: old state, message pairs, cases, outbox and trail go; counters stay."""
         removed = 0
-        waiting = "user_key NOT IN (SELECT user_key FROM scheduled_jobs)"
-        for sql in (
-            f"DELETE FROM states WHERE updated_at < ? AND {waiting}",
-            f"DELETE FROM addresses WHERE updated_at < ? AND {waiting}",
-            "DELETE FROM message_pairs WHERE created_at < ?",
-            "DELETE FROM cases WHERE status = 'closed' AND closed_at < ?",
-        ):
-            cursor = await self.db.execute(sql, (cutoff,))
-            removed += cursor.rowcount
+        for sql in RETENTION:
+            removed += (await self._run(sql, (cutoff,)))[0]
         await self.db.commit()
         return removed
 
     async def close(self) -> None:
         await self.db.close()
+
+    # --- Outbox and chat trail -----------------------------------------------------------------
+
+    async def outbox_add(
+        self, case_id: int, user_key: str, direction: str, message_id: int, at: float
+    ) -> OutboxItem:
+        sql = (
+            "INSERT INTO outbox(case_id, user_key, direction, message_id, created_at) "
+            "VALUES (?, ?, ?, ?, ?)"
+        )
+        _, item_id = await self._run(sql, (case_id, user_key, direction, message_id, at))
+        await self.db.commit()
+        return OutboxItem(item_id, case_id, user_key, direction, message_id, at)
+
+    async def outbox_done(self, item_id: int) -> None:
+        await self._write("DELETE FROM outbox WHERE id = ?", (item_id,))
+
+    async def outbox_pending(self) -> list[OutboxItem]:
+        sql = f"SELECT {OUTBOX_COLUMNS} FROM outbox ORDER BY id"
+        async with self.db.execute(sql) as cursor:
+            return [OutboxItem(*row) for row in await cursor.fetchall()]
+
+    async def track_messages(self, user_key: str, message_ids: Sequence[int], at: float) -> None:
+        sql = (
+            "INSERT INTO chat_trail(user_key, message_id, created_at) VALUES (?, ?, ?) "
+            "ON CONFLICT(user_key, message_id) DO NOTHING"
+        )
+        async with self.db.executemany(sql, [(user_key, m, at) for m in message_ids]):
+            pass
+        await self.db.commit()
+
+    async def tracked_messages(self, user_key: str, since: float) -> list[int]:
+        sql = (
+            "SELECT message_id FROM chat_trail WHERE user_key = ? AND created_at >= ? "
+            "ORDER BY message_id"
+        )
+        async with self.db.execute(sql, (user_key, since)) as cursor:
+            return [int(row[0]) for row in await cursor.fetchall()]
+
+    async def untrack_messages(self, user_key: str) -> None:
+        await self._write("DELETE FROM chat_trail WHERE user_key = ?", (user_key,))
+
+    async def purge_trail_before(self, cutoff: float) -> int:
+        removed, _ = await self._run("DELETE FROM chat_trail WHERE created_at < ?", (cutoff,))
+        await self.db.commit()
+        return removed
 
 
 def case_from_row(row: Any) -> Case:

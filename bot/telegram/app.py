@@ -23,10 +23,12 @@ from aiogram.methods.base import Response, TelegramType
 from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats, TelegramObject, Update
 from aiohttp import web
 
+from bot import housekeeping
 from bot.config import Config
 from bot.content.loader import ContentHolder, load_content
 from bot.coordination import Coordination, open_coordination
 from bot.handoff.cases import OperatorHours
+from bot.logs import setup_logging
 from bot.metrics import Metrics
 from bot.scheduler import Scheduler
 from bot.service import Clock, Conversations
@@ -37,13 +39,20 @@ from bot.telegram.address import AddressBook
 from bot.telegram.admin import ContentReloads
 from bot.telegram.jobs import UserJobs
 from bot.telegram.ordering import ChatOrder
+from bot.telegram.outbox import Outbox
 from bot.telegram.relay import Relay
 from bot.telegram.sla import SlaTimers
+from bot.telegram.throttle import PacingMiddleware, SendLimits
+from bot.telegram.trail import ChatTrail, TrailMiddleware
 from bot.text.language import LANGS
 
 log = logging.getLogger("bot.app")
-COMMANDS = ("start", "menu", "help", "lang", "privacy", "forget")
-MAX_RETRIES = 5
+COMMANDS = ("start", "menu", "help", "lang", "privacy", "forget", "clear")
+# Paced sends line up behind each other, so in a flood one send can meet several refusals in a
+# row while other chats take their turns; a relay still refused after these waits in the outbox.
+MAX_RETRIES = 10
+OUTBOX_JOB = "outbox"
+OUTBOX_RETRY_SECONDS = 60
 
 
 class RetryAfterMiddleware(BaseRequestMiddleware):
@@ -118,6 +127,7 @@ class TelegramApp:
     bot: Bot
     dispatcher: Dispatcher
     relay: Relay
+    outbox: Outbox
     timers: SlaTimers
     scheduler: Scheduler
     holder: ContentHolder
@@ -135,20 +145,34 @@ class TelegramApp:
         await self.timers.restore()
         self.timers.watch()
         await self.jobs.start()
+        await self.outbox.deliver_pending()
 
     async def stop(self) -> None:
         self.scheduler.stop()
         await self.bot.session.close()
 
 
-def make_bot(config: Config, token: str, metrics: Metrics, operator_chat_id: int) -> Bot:
+def make_bot(
+    config: Config,
+    token: str,
+    metrics: Metrics,
+    operator_chat_id: int,
+    *middlewares: BaseRequestMiddleware,
+    limits: SendLimits | None = None,
+) -> Bot:
+    """Outermost first: retry on flood errors, then wait for a free slot, then the rest."""
     session = AiohttpSession()
     if config.telegram_api_base:
         session = AiohttpSession(
             api=TelegramAPIServer.from_base(config.telegram_api_base.rstrip("/"))
         )
-    session.middleware(RetryAfterMiddleware(metrics))
-    session.middleware(SentMessagesMiddleware(metrics, operator_chat_id))
+    for middleware in (
+        RetryAfterMiddleware(metrics),
+        PacingMiddleware(limits),
+        SentMessagesMiddleware(metrics, operator_chat_id),
+        *middlewares,
+    ):
+        session.middleware(middleware)
     return Bot(token, session=session, default=DefaultBotProperties(parse_mode="HTML"))
 
 
@@ -158,18 +182,20 @@ def create_app(
     clock: Clock,
     holder: ContentHolder | None = None,
     coordination: Coordination | None = None,
+    limits: SendLimits | None = None,
 ) -> TelegramApp:
     """The factory: one Bot, one Dispatcher, routers per side, dependencies passed in."""
     token, operator_chat_id = config.require_telegram()
     holder = holder or ContentHolder(config.content_dir, load_content(config.content_dir))
     coordination = coordination or Coordination.in_process()
     metrics = Metrics()
-    bot = make_bot(config, token, metrics, operator_chat_id)
+    secret = config.secret_key.get_secret_value()
+    trail = ChatTrail(storage, secret, clock)
+    bot = make_bot(config, token, metrics, operator_chat_id, TrailMiddleware(trail), limits=limits)
     conversations = Conversations(
         holder.current, storage, clock, metrics=metrics, locks=coordination.locks
     )
     holder.listeners.append(conversations.use_content)
-    secret = config.secret_key.get_secret_value()
     addresses = AddressBook(secret)
     relay = Relay(bot, storage, conversations, addresses, operator_chat_id, config.operator_lang)
     scheduler = Scheduler(clock)
@@ -178,23 +204,37 @@ def create_app(
     timers = SlaTimers(
         scheduler, relay, config.handoff_sla_minutes, OperatorHours.parse(config.operator_hours)
     )
+    outbox = Outbox(relay, metrics)
+    housekeeping.schedule(scheduler, storage, clock, config.retention_days)
+    scheduler.every(OUTBOX_JOB, OUTBOX_RETRY_SECONDS, outbox.deliver_pending)
+    user_side = users.UserSide(
+        conversations, relay, outbox, trail, timers, secret, coordination.counter
+    )
     dispatcher = Dispatcher()
     dispatcher.update.outer_middleware(UpdatesMiddleware(metrics))
     dispatcher.update.outer_middleware(ChatOrder())
-    dispatcher.include_router(
-        users.setup(users.UserSide(conversations, relay, addresses, timers, secret))
-    )
+    dispatcher.include_router(users.setup(user_side, config.flood_messages, config.flood_seconds))
     reloads = ContentReloads(
         bot, holder, set(config.admin_ids), operator_chat_id, config.operator_lang
     )
     if config.content_watch_seconds > 0:
         scheduler.every("content-watch", config.content_watch_seconds, reloads.poll)
     operator_side = operators.OperatorSide(
-        relay, timers, set(config.admin_ids), reloads.reload_now
+        relay, outbox, timers, set(config.admin_ids), reloads.reload_now
     )
     dispatcher.include_router(operators.setup(operator_side, operator_chat_id))
     return TelegramApp(
-        bot, dispatcher, relay, timers, scheduler, holder, config, metrics, jobs, coordination
+        bot,
+        dispatcher,
+        relay,
+        outbox,
+        timers,
+        scheduler,
+        holder,
+        config,
+        metrics,
+        jobs,
+        coordination,
     )
 
 
@@ -310,9 +350,6 @@ async def serve_webhook(app: TelegramApp) -> None:
 
 
 def run_telegram(config: Config, webhook: bool) -> int:
-    logging.basicConfig(
-        level=config.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
-    logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
+    setup_logging(config, webhook)
     asyncio.run(serve(config, webhook))
     return 0

@@ -3,32 +3,71 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
 
 from aiogram import F, Router
-from aiogram.filters import Command, CommandObject
+from aiogram.filters import Command, CommandObject, Filter
 from aiogram.types import Message
 
 from bot import directory
 from bot.handoff.cases import CaseError, claim, close
 from bot.handoff.model import Case
+from bot.telegram.outbox import TO_USER, Outbox
 from bot.telegram.relay import Relay
 from bot.telegram.render import send_text
 from bot.telegram.sla import SlaTimers
+from bot.telegram.users import MEDIA_KINDS
 
 log = logging.getLogger("bot.operators")
 CaseCommand = Callable[[Case, Message, CommandObject], Awaitable[None]]
+MEMBER_STATUSES = ("creator", "administrator", "member")
+MEMBERSHIP_TTL = 300.0
+
+
+class OperatorGate(Filter):
+    """Only members of the operators' group act as operators: people who merely comment in a
+    linked discussion, post as a channel, or are bots are ignored; anonymous admins count."""
+
+    def __init__(self, group: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self.group = group
+        self.clock = clock
+        self._members: dict[int, tuple[bool, float]] = {}
+
+    async def __call__(self, message: Message) -> bool:
+        if message.sender_chat is not None:
+            allowed = message.sender_chat.id == self.group
+        elif message.from_user is None or message.from_user.is_bot or message.bot is None:
+            allowed = False
+        else:
+            allowed = await self._is_member(message, message.from_user.id)
+        if not allowed:
+            log.info("operator_rejected", extra={"kind": message.content_type})
+        return allowed
+
+    async def _is_member(self, message: Message, user_id: int) -> bool:
+        """Asked of Telegram, remembered for a few minutes so busy groups cost one call each."""
+        known = self._members.get(user_id)
+        if known is not None and self.clock() - known[1] < MEMBERSHIP_TTL:
+            return known[0]
+        assert message.bot is not None
+        member = await message.bot.get_chat_member(self.group, user_id)
+        allowed = member.status in MEMBER_STATUSES or bool(getattr(member, "is_member", False))
+        self._members[user_id] = (allowed, self.clock())
+        return allowed
 
 
 class OperatorSide:
     def __init__(
         self,
         relay: Relay,
+        outbox: Outbox,
         timers: SlaTimers,
         admin_ids: set[int],
         reload_content: Callable[[], Awaitable[str]],
     ) -> None:
         self.relay = relay
+        self.outbox = outbox
         self.timers = timers
         self.admin_ids = admin_ids
         self.reload_content = reload_content
@@ -88,8 +127,9 @@ class OperatorSide:
 def setup(side: OperatorSide, operator_chat_id: int) -> Router:
     """Router for the operators' group only; every other group is ignored on purpose."""
     router = Router(name="operators")
-    router.message.filter(F.chat.id == operator_chat_id)
-    router.edited_message.filter(F.chat.id == operator_chat_id)
+    gate = OperatorGate(operator_chat_id)
+    router.message.filter(F.chat.id == operator_chat_id, gate)
+    router.edited_message.filter(F.chat.id == operator_chat_id, gate)
     case_commands: dict[str, CaseCommand] = {
         "claim": side.claim,
         "close": side.close,
@@ -120,7 +160,7 @@ def setup(side: OperatorSide, operator_chat_id: int) -> Router:
             message, "admin_stats", waiting=len(await side.relay.storage.waiting_cases())
         )
 
-    @router.message(F.from_user.is_bot.is_(False))
+    @router.message(F.content_type.in_(("text", *MEDIA_KINDS)))
     async def on_operator_message(message: Message) -> None:
         if message.text and message.text.startswith("/"):
             return
@@ -130,7 +170,7 @@ def setup(side: OperatorSide, operator_chat_id: int) -> Router:
         if case.status == "waiting":
             case = claim(case, side.relay.conversations.clock())
             await side.store_move(case)
-        problem = await side.relay.to_user(case, message)
+        problem = await side.outbox.send(case, TO_USER, message.message_id)
         if problem:
             await side.say(message, problem, code=case.code)
 

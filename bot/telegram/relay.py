@@ -80,21 +80,17 @@ class Relay:
         categories = ", ".join(case.categories) or case.reason
         return f"{case.code} · {case.lang} · {categories}"[:128]
 
-    async def to_operators(self, case: Case, message: Message) -> None:
+    async def copy_to_operators(self, case: Case, user_chat: int, message_id: int) -> None:
         """Copy a user's message into the case (topic, or as a reply to the case card)."""
-        copied = await self._copy_into_case(case, message)
+        copied = await self._copy_into_case(case, user_chat, message_id)
         await self.storage.add_pair(
-            MessagePair(case.id, message.message_id, copied, self.conversations.clock())
+            MessagePair(case.id, message_id, copied, self.conversations.clock())
         )
 
-    async def _copy_into_case(self, case: Case, message: Message) -> int:
+    async def _copy_into_case(self, case: Case, user_chat: int, message_id: int) -> int:
         async def copy(thread: int | None, reply: ReplyParameters | None) -> MessageId:
             return await self.bot.copy_message(
-                self.group,
-                message.chat.id,
-                message.message_id,
-                message_thread_id=thread,
-                reply_parameters=reply,
+                self.group, user_chat, message_id, message_thread_id=thread, reply_parameters=reply
             )
 
         return (await self._into_case(case, copy)).message_id
@@ -132,23 +128,20 @@ class Relay:
 
     # --- operators -> user ---------------------------------------------------------------------
 
-    async def to_user(self, case: Case, message: Message) -> str | None:
-        """Copy an operator's message to the user; else the notice that tells operators why not."""
-        chat_id = self.addresses.open(await self.storage.load_address(case.user_key))
-        if chat_id is None or case.status == "closed":
-            return "op_not_delivered"
-        try:
-            result = await self.bot.copy_message(chat_id, message.chat.id, message.message_id)
-        except TelegramForbiddenError:
-            return "op_user_blocked"
+    async def user_chat(self, user_key: str) -> int | None:
+        """The user's chat id, unsealed only for the moment it is needed."""
+        return self.addresses.open(await self.storage.load_address(user_key))
+
+    async def copy_to_user(self, case: Case, user_chat: int, message_id: int) -> None:
+        """Copy an operator's message to the user; Telegram's errors travel up to the outbox."""
+        result = await self.bot.copy_message(user_chat, self.group, message_id)
         await self.storage.add_pair(
-            MessagePair(case.id, result.message_id, message.message_id, self.conversations.clock())
+            MessagePair(case.id, result.message_id, message_id, self.conversations.clock())
         )
-        return None
 
     async def operator_edited(self, case: Case, message: Message) -> None:
         pair = await self.storage.pair_for_operator_message(message.message_id)
-        chat_id = self.addresses.open(await self.storage.load_address(case.user_key))
+        chat_id = await self.user_chat(case.user_key)
         if pair is not None and chat_id is not None and message.text:
             await self._edit(chat_id, pair.user_message_id, message.text)
 
@@ -164,7 +157,7 @@ class Relay:
         outcome = await self.conversations.handle(
             user_key, Inbound("system", command=notice, at=self.conversations.clock())
         )
-        chat_id = self.addresses.open(await self.storage.load_address(user_key))
+        chat_id = await self.user_chat(user_key)
         if chat_id is not None:
             try:
                 await send_events(self.bot, chat_id, outcome.events)

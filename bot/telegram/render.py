@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import html
 import logging
 from typing import Annotated
 
 from aiogram import Bot
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message, ReplyParameters
+from aiogram.types import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyParameters,
+)
 from pydantic import StringConstraints
 
 from bot.events import Ask, Button, Event, Say
@@ -95,3 +103,9 @@ async def send_text(
             )
         )
     return sent
+
+
+async def acknowledge(query: CallbackQuery) -> None:
+    """Stop the button's spinner; a query too old to answer is no reason to stop handling it."""
+    with contextlib.suppress(TelegramBadRequest):
+        await query.answer()

@@ -51,13 +51,15 @@ class SlaTimers:
         case = await self.relay.storage.case_by_id(case_id)
         now = self.relay.conversations.clock()
         if case is None or not fallback_due(case, now, self.sla_minutes):
-            log.info("sla_timer case=%s outcome=not_due", case_id)
+            log.info("sla_timer", extra={"case": case_id, "outcome": "not_due"})
             return
         sent = await self.escalate(case, "sla_fallback")
         if sent:
             minutes = f"{self.sla_minutes:g}"
             await self.relay.tell_operators(case, "op_sla_reminder", minutes=minutes)
-        log.info("sla_timer case=%s outcome=%s", case_id, "sent" if sent else "sent_before")
+        log.info(
+            "sla_timer", extra={"case": case_id, "outcome": "sent" if sent else "sent_before"}
+        )
 
     async def escalate(self, case: Case, notice: str) -> bool:
         """Give the user the numbers to call, once per case however many replicas try."""

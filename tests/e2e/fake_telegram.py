@@ -130,6 +130,12 @@ FILE_PREFIX = {
     "animation": "CgACAgIAAxkBAAI",
 }
 HUMAN_ADMIN: JsonDict = {"id": 100, "is_bot": False, "first_name": "Admin"}
+ANONYMOUS_ADMIN: JsonDict = {
+    "id": 1087968824,
+    "is_bot": True,
+    "first_name": "Group",
+    "username": "GroupAnonymousBot",
+}
 
 _JSON_KEYS = frozenset(
     {
@@ -1816,7 +1822,39 @@ class FakeTelegram:
         user = self._remember_user(
             from_user_id, first_name, username or known.get("username"), known.get("language_code")
         )
+        return self._group_post(chat, user, text, topic, reply, media=media)
+
+    def outsider_message(
+        self, chat_id: int, from_user_id: int, text: str, *, thread_id: int | None = None
+    ) -> JsonDict:
+        """Someone who is not a member writes in a group, as a linked discussion group allows."""
+        chat = self._group(chat_id)
+        topic = self._existing_topic(chat_id, thread_id) if thread_id is not None else None
+        user = self._remember_user(from_user_id, "Outsider", None, None)
+        return self._group_post(chat, user, text, topic, None)
+
+    def anonymous_admin_message(
+        self, chat_id: int, text: str, *, thread_id: int | None = None
+    ) -> JsonDict:
+        """An admin posts anonymously: Telegram names GroupAnonymousBot and the group itself."""
+        chat = self._group(chat_id)
+        topic = self._existing_topic(chat_id, thread_id) if thread_id is not None else None
+        return self._group_post(chat, ANONYMOUS_ADMIN, text, topic, None, chat.short())
+
+    def _group_post(
+        self,
+        chat: _Chat,
+        user: JsonDict,
+        text: str | None,
+        topic: _Topic | None,
+        reply: JsonDict | None,
+        sender_chat: JsonDict | None = None,
+        media: str | None = None,
+    ) -> JsonDict:
+        """Store and queue a message in a group, placed in its topic and reply chain."""
         message = self._incoming(chat, user)
+        if sender_chat is not None:
+            message["sender_chat"] = sender_chat
         self._place(message, chat, topic, reply)
         message.update(self._person_content(media, user, text))
         chat.messages[message["message_id"]] = message

@@ -18,6 +18,7 @@ from bot.config import Config
 from bot.content.loader import Content, ContentHolder, load_content
 from bot.storage import SqliteStorage
 from bot.telegram.app import TelegramApp, create_app, serve_webhook
+from bot.telegram.throttle import SendLimits
 from tests.conftest import CONTENT_DIR
 from tests.e2e.fake_telegram import FakeTelegram, JsonDict
 
@@ -177,11 +178,13 @@ async def bot_running(
     mode: Mode = "polling",
     forum: bool = True,
     clock: Callable[[], float] = lambda: NOW,
+    limits: SendLimits | None = None,
     **settings: Any,
 ) -> AsyncIterator[Harness]:
     """Start the fake and the real app; on a clean exit, check the operator side is anonymous.
 
-    `settings` are Config fields (handoff_sla_minutes, operator_hours, admin_ids, ...).
+    `settings` are Config fields (handoff_sla_minutes, operator_hours, admin_ids, ...); `limits`
+    replace Telegram's send rates the bot paces itself to.
     """
     fake = FakeTelegram(TOKEN)
     url = await fake.start()
@@ -203,13 +206,13 @@ async def bot_running(
     )
     storage = await SqliteStorage.open(tmp_path / "bot.sqlite3")
     holder = ContentHolder(content_dir, content or load_content(content_dir))
-    app = create_app(config, storage, clock, holder)
+    app = create_app(config, storage, clock, holder, limits=limits)
     await app.start()
     receiving = asyncio.create_task(_receive(app, mode))
     try:
         if mode == "webhook":
             await fake.wait_for(lambda: fake.webhook_url, what="webhook set")
-        harness = Harness(fake, app, tmp_path, content)
+        harness = Harness(fake, app, tmp_path, holder.current)
         yield harness
         harness.assert_operator_side_anonymous()
     finally:
