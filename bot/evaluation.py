@@ -110,7 +110,8 @@ def _lexicon_words(content: Content) -> set[str]:
 
 SETS = {
     "eval": "Development set (thresholds and lexicon were tuned while reading its misses)",
-    "holdout": "Held-out set (written separately, never used for tuning)",
+    "holdout": "Second development set (written separately; its misses were read in round two)",
+    "holdout2": "Held-out set (written last, never read while tuning)",
 }
 
 

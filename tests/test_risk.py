@@ -7,7 +7,7 @@ import pytest
 from bot.content.loader import Content
 from bot.content.models import RiskCategory, RiskFile
 from bot.risk.detector import RiskDetector
-from bot.risk.patterns import one_typo
+from bot.risk.patterns import expand, one_typo
 
 
 def detector_for(patterns: list[str], unless: tuple[str, ...] = ()) -> RiskDetector:
@@ -72,6 +72,15 @@ def test_a_word_list_serves_every_language_and_mixed_messages() -> None:
     assert not detector.detect("they took a photo").is_risk
 
 
+def test_a_word_list_inside_a_phrase_pairs_the_phrase_with_each_alternative() -> None:
+    places = {"place": ["корею", "турцию"]}
+    assert expand("за @place + привезли", places) == "за корею|за турцию + привезли"
+    assert expand("за @nowhere|вместо + привезли", places) == "вместо + привезли"
+    detector = detector_for(["my @document + @take"])
+    assert detector.detect("they took my passport").is_risk
+    assert not detector.detect("my bag is here, they took the passport photo").is_risk
+
+
 def test_human_request_has_its_own_guards(content: Content) -> None:
     detector = RiskDetector.from_content(content.risk)
     assert detector.detect("хочу поговорить с оператором").human_request
@@ -88,6 +97,7 @@ DANGER = {
         "brigadir hamma hujjatlarimizni yig'ib oldi",
         "корфармо шиносномаҳоро ҷамъ карда гирифт",
         "the agency took our passports at the airport",
+        "паспорта забрали якобы для регистрации и до сих пор не вернули",
     ],
     "confinement": [
         "вечером охранник закрывает ворота, выходить запрещено",
@@ -95,6 +105,8 @@ DANGER = {
         "ketishimizga ruxsat berishmayapti",
         "моро берун баромадан намемонанд",
         "we are not allowed to leave the house, the door is always locked",
+        "нас возят на работу и обратно с охранником",
+        "түнкүсүн эшикти сырттан кулпулап коюшат",
     ],
     "violence": [
         "прораб опять избил парня из нашей бригады",
@@ -109,6 +121,7 @@ DANGER = {
         "xo'jayin tunda xonamga kiradi",
         "маро маҷбур мекунанд бо мардон хоб кунам",
         "they make us go to rooms with customers",
+        "велят сидеть с клиентами, а потом идти в номер",
     ],
     "debt_bondage": [
         "агент говорит я ему должен за визу, и долг только растёт",
@@ -123,6 +136,7 @@ DANGER = {
         "ketaman desam hech narsa olmaysan deydi",
         "се моҳ маош намедиҳанд, агар равед пул намегиред мегӯянд",
         "no pay for three months and the boss threatens us",
+        "айлык сурасак ментке айтам дейт",
     ],
     "deception": [
         "звали на завод, а привезли в поле, работа совсем другая",
@@ -130,6 +144,7 @@ DANGER = {
         "zavod deb olib kelishdi, umuman boshqa ish",
         "маро фиреб доданд, кори ваъдашуда нест",
         "the agent promised a hotel job but sent us to a farm",
+        "взяли деньги за Корею, а привезли в Казахстан на кирпичный завод",
     ],
     "minor": [
         "мне 15 лет, меня привезли работать на склад",
@@ -137,6 +152,7 @@ DANGER = {
         "singlim 16 yoshda, uni Turkiyaga olib ketishdi",
         "ман 16 солаам, маро барои кор оварданд",
         "my cousin is 15 and they make her work at night",
+        "у нас работает пацан лет 14, таскает кирпичи весь день",
     ],
     "immediate_danger": [
         "помогите срочно, нас куда-то везут",
@@ -178,6 +194,10 @@ EVERYDAY = [
     "we lost the game, they beat us 4-0 lol",
     "you killed it at the interview",
     "which mobile operator is cheapest for calls home",
+    "сын 15 лет хочет летом поработать на стройке, можно ли?",
+    "ходили в квест, нас закрыли в комнате на час",
+    "в новостях показали, как в Турции девушек освободили из рабства",
+    "urgent help please, today is the last day to pay the patent and the app fails",
 ]
 
 HUMAN = [

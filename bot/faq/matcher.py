@@ -114,7 +114,7 @@ class FaqIndex:
                     similarity = _word_similarity(word, candidate)
                     if similarity >= TOKEN_SIMILARITY:
                         found[candidate] = similarity / 100.0
-        result = sorted(found.items(), key=lambda item: -item[1])[:6]
+        result = sorted(found.items(), key=lambda item: (-item[1], item[0]))[:6]
         if len(self._word_cache) > WORD_CACHE:
             self._word_cache.clear()
         self._word_cache[word] = result

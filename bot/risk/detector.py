@@ -124,7 +124,7 @@ class RiskDetector:
 def word_lists(risk: RiskFile) -> dict[str, list[str]]:
     """Each named list with all its languages merged: "@document" serves a message in any."""
     return {
-        name: [word for texts in by_lang.values() for word in texts]
+        name: list(dict.fromkeys(word for texts in by_lang.values() for word in texts))
         for name, by_lang in risk.words.items()
     }
 

@@ -2,7 +2,8 @@
 
 A pattern is groups joined by " + "; a group is alternatives joined by "|"; an alternative is
 words that must stand next to each other, or "@name" for every alternative of a named word list
-(written once per language, used by patterns in any language). Each word is a stem (prefix) in
+(written once per language, used by patterns in any language); inside a phrase, "за @abroad" is
+the phrase with each alternative of the list in turn. Each word is a stem (prefix) in
 any script; words of three letters or fewer (after folding), or ending in "!", must be whole
 words; stems of `FUZZY_MIN` letters or more also match with one typo: one letter added, dropped,
 changed, or two swapped, never the first or last letter ("забрать" is another form of "забрал",
@@ -20,6 +21,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
+from itertools import product
 
 from rapidfuzz.distance import OSA
 
@@ -55,22 +57,44 @@ class Stem(str):
         return not self.endswith((WHOLE, EXACT)) and len(self) >= FUZZY_MIN
 
 
+Alternative = tuple[Stem, ...]
+
+
 @dataclass(frozen=True)
 class Pattern:
     """One compiled pattern, remembering its source text to explain a verdict."""
 
     source: str
-    groups: tuple[tuple[tuple[Stem, ...], ...], ...]
+    groups: tuple[tuple[Alternative, ...], ...]
     heads: tuple[frozenset[Stem], ...] = ()
-    by_head: tuple[Mapping[Stem, tuple[tuple[Stem, ...], ...]], ...] = ()
+    by_head: tuple[Mapping[Stem, tuple[Alternative, ...]], ...] = ()
 
 
 WORD_LIST = re.compile(r"@([a-z0-9_-]+)")
 
 
 def expand(source: str, words: Mapping[str, Sequence[str]]) -> str:
-    """Replace each "@name" with the named word list's alternatives (unknown names: nothing)."""
-    return WORD_LIST.sub(lambda m: "|".join(words.get(m.group(1), ())), source)
+    """Replace each "@name" with its list's alternatives; inside a phrase, with every pairing.
+
+    "за @abroad" becomes "за корею|за турцию|...", so a construction is written once for every
+    country, number or form a list holds; an unknown name contributes nothing.
+    """
+    return " + ".join(
+        "|".join(
+            expanded
+            for alternative in group.split("|")
+            for expanded in _expand_alternative(alternative, words)
+        )
+        for group in source.split("+")
+    )
+
+
+def _expand_alternative(alternative: str, words: Mapping[str, Sequence[str]]) -> list[str]:
+    options: list[Sequence[str]] = [
+        words.get(token[1:], ()) if WORD_LIST.fullmatch(token) else (token,)
+        for token in alternative.split()
+    ]
+    return [" ".join(parts) for parts in product(*options)] if options else []
 
 
 def word_lists_used(source: str) -> list[str]:
@@ -82,7 +106,7 @@ def parse_pattern(source: str, fuzzy: bool = True) -> Pattern:
     """Compile the editors' syntax; empty parts are ignored; `fuzzy=False` for guards."""
     groups = []
     for group_text in source.split("+"):
-        alternatives = []
+        alternatives: list[Alternative] = []
         for alternative in group_text.split("|"):
             stems = tuple(
                 _stem(word, fuzzy) for word in alternative.split() if _stem(word, fuzzy).text
@@ -95,11 +119,9 @@ def parse_pattern(source: str, fuzzy: bool = True) -> Pattern:
     return Pattern(source, tuple(groups), heads, tuple(_by_head(group) for group in groups))
 
 
-def _by_head(
-    group: Sequence[tuple[Stem, ...]],
-) -> Mapping[Stem, tuple[tuple[Stem, ...], ...]]:
-    """A group's alternatives by first word: a message only looks at those it contains."""
-    index: dict[Stem, list[tuple[Stem, ...]]] = defaultdict(list)
+def _by_head(group: Sequence[Alternative]) -> dict[Stem, tuple[Alternative, ...]]:
+    """A group's alternatives by first word: a message wakes only those it holds."""
+    index: dict[Stem, list[Alternative]] = defaultdict(list)
     for alternative in group:
         index[alternative[0]].append(alternative)
     return {head: tuple(alternatives) for head, alternatives in index.items()}
