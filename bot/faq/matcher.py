@@ -16,6 +16,8 @@ from bot.text.normalize import skeleton
 STEM = 5
 TOKEN_SIMILARITY = 80.0
 COMMON_SHARE = 0.08
+# Words in more phrasings than this share ("kak", "i") rank topics but not single phrasings.
+FILLER_SHARE = 0.2
 RESCORE = 12
 PHRASING_SHARE = 0.6
 STRONG_EVIDENCE = 6.0
@@ -167,10 +169,11 @@ class FaqIndex:
             return cached
         similar = self.similar_words(word)
         common = max(len(self.texts) * COMMON_SHARE, 50)
+        filler = max(len(self.texts) * FILLER_SHARE, 500)
         usable = [
             (self.postings[w], s * self.idf[w])
             for w, s in similar
-            if s >= 1.0 or len(self.postings[w]) <= common
+            if len(self.postings[w]) <= (filler if s >= 1.0 else common)
         ]
         rows, gains = _best_per_row(usable)
         topic_rows, topic_gains = _best_per_row(
