@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from typing import Any
 
 import pytest
 from aiogram.types import Chat, Message, User
@@ -23,6 +22,7 @@ from bot.coordination import (
 )
 from bot.telegram.throttle import FloodGuard
 from tests.services import fresh_redis
+from tests.test_safety_units import FloodRecorder
 
 
 @pytest.fixture(params=["in-process", "redis"])
@@ -111,16 +111,9 @@ async def test_counter_slides_its_window_across_replicas(
 async def test_flood_limit_holds_whichever_replica_a_message_reaches(
     counters: tuple[Counter, Counter],
 ) -> None:
-    handled: list[int] = []
-    asked: list[str] = []
-
-    async def handler(event: Any, data: dict[str, Any]) -> None:
-        handled.append(1)
-
-    async def ask_to_wait(event: Any, key: str) -> None:
-        asked.append(key)
-
-    guards = [FloodGuard(c, "secret", lambda: 5.0, 3, 30.0, ask_to_wait) for c in counters]
+    seen = FloodRecorder()
+    handled, asked, handler = seen.handled, seen.asked, seen.handler
+    guards = [FloodGuard(c, "secret", lambda: 5.0, 3, 30.0, seen.ask_to_wait) for c in counters]
     user = User(id=42, is_bot=False, first_name="X")
     message = Message(message_id=1, date=0, chat=Chat(id=42, type="private"), from_user=user)
     for turn in range(6):

@@ -104,17 +104,24 @@ def private_message(user_id: int) -> Message:
     return Message(message_id=1, date=0, chat=Chat(id=user_id, type="private"), from_user=user)
 
 
+class FloodRecorder:
+    """A handler and an ask-to-wait callback that remember what reached them."""
+
+    def __init__(self) -> None:
+        self.handled: list[int] = []
+        self.asked: list[str] = []
+
+    async def handler(self, event: Any, data: dict[str, Any]) -> None:
+        self.handled.append(1)
+
+    async def ask_to_wait(self, event: Any, key: str) -> None:
+        self.asked.append(key)
+
+
 async def test_flood_guard_passes_the_limit_then_asks_once_and_drops() -> None:
-    handled: list[int] = []
-    asked: list[str] = []
-
-    async def handler(event: Any, data: dict[str, Any]) -> None:
-        handled.append(1)
-
-    async def ask_to_wait(event: Any, key: str) -> None:
-        asked.append(key)
-
-    guard = FloodGuard(InProcessCounter(), "secret", lambda: 5.0, 3, 30.0, ask_to_wait)
+    seen = FloodRecorder()
+    handled, asked, handler = seen.handled, seen.asked, seen.handler
+    guard = FloodGuard(InProcessCounter(), "secret", lambda: 5.0, 3, 30.0, seen.ask_to_wait)
     message = private_message(42)
     for _ in range(7):
         await guard(handler, message, {"event_from_user": message.from_user})

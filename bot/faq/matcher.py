@@ -66,7 +66,6 @@ class FaqIndex:
     topic_postings: dict[str, Rows] = field(default_factory=dict)
     idf: dict[str, float] = field(default_factory=dict)
     stems: dict[str, set[str]] = field(default_factory=dict)
-    _word_cache: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
     _evidence_cache: dict[str, _Evidence] = field(default_factory=dict)
 
     @classmethod
@@ -103,10 +102,10 @@ class FaqIndex:
         return index
 
     def similar_words(self, word: str) -> list[tuple[str, float]]:
-        """Indexed words `word` may be (itself, an inflection, a typo), with similarity 0..1."""
-        cached = self._word_cache.get(word)
-        if cached is not None:
-            return cached
+        """Indexed words `word` may be (itself, an inflection, a typo), with similarity 0..1.
+
+        Not cached itself: `_evidence`, its only caller, keeps the result per word.
+        """
         found: dict[str, float] = {}
         if word in self.idf:
             found[word] = 1.0
@@ -116,11 +115,7 @@ class FaqIndex:
                     similarity = _word_similarity(word, candidate)
                     if similarity >= TOKEN_SIMILARITY:
                         found[candidate] = similarity / 100.0
-        result = sorted(found.items(), key=lambda item: (-item[1], item[0]))[:6]
-        if len(self._word_cache) > WORD_CACHE:
-            self._word_cache.clear()
-        self._word_cache[word] = result
-        return result
+        return sorted(found.items(), key=lambda item: (-item[1], item[0]))[:6]
 
     def match(self, text: str, limit: int = 3) -> FaqMatch:
         """Score topics for a message; the best first, runners-up after."""
