@@ -61,6 +61,11 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--data", type=Path, default=Path("tests/data"))
     evaluate.add_argument("--errors", type=int, default=15, help="wrong answers to list per set")
     evaluate.set_defaults(handler=_eval)
+    fit = commands.add_parser("train-risk", help="fit the danger model (needs the dev extras)")
+    fit.add_argument("--data", type=Path, default=Path("tests/data"))
+    fit.add_argument("--sets", default=None, help="comma-separated set names to learn from")
+    fit.add_argument("--out", type=Path, default=None, help="model file (default: shipped one)")
+    fit.set_defaults(handler=_train_risk)
     _content_commands(commands.add_parser("content", help="editors' tools"))
     report = commands.add_parser("report", help="donor report (CSV and PNG) from the counters")
     report.add_argument("--from", dest="first_day", type=_iso_day, required=True)
@@ -253,6 +258,19 @@ def _eval(args: argparse.Namespace) -> int:
 
     content = load_content(_content_dir(args))
     return int(run_evaluation(content, args.data, args.errors, sys.stdout))
+
+
+def _train_risk(args: argparse.Namespace) -> int:
+    from bot.risk.model import MODEL_PATH
+    from bot.risk.training import TRAINING_SETS, cross_validate, read_corpus, train
+
+    names = args.sets.split(",") if args.sets else TRAINING_SETS
+    corpus = read_corpus(args.data, names)
+    print(f"learning from {', '.join(names)}: {corpus.summary()}")
+    print(f"5-fold cross-validation, model alone: {cross_validate(corpus)}")
+    train(corpus).save(args.out or MODEL_PATH)
+    print(f"written {args.out or MODEL_PATH}")
+    return 0
 
 
 def _chat(args: argparse.Namespace) -> int:

@@ -342,7 +342,7 @@ def _arg(args: list[str], index: int) -> str:
 
 def _case_from(triage: Triage, lang: str) -> OpenCase:
     verdict = triage.risk
-    phrase = "; ".join(match.phrase for match in verdict.matches)
+    phrase = "; ".join(dict.fromkeys(match.phrase for match in verdict.matches))
     if verdict.is_risk:
         return OpenCase("risk", lang, tuple(verdict.categories), phrase)
     return OpenCase("request", lang, (), phrase)

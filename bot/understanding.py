@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from bot.content.loader import Content
 from bot.faq.matcher import FaqIndex, FaqMatch, Phrasing
 from bot.risk.detector import RiskDetector, RiskVerdict
+from bot.risk.model import load_model
 from bot.text.language import LANGS, LanguageGuesser
 
 ANSWER_SCORE = 38.0
@@ -35,6 +36,7 @@ class Triage:
             "suggestions": list(self.suggestions),
             "human_request": self.risk.human_request,
             "risk_phrases": [m.phrase for m in self.risk.matches],
+            "risk_score": self.risk.probability,
         }
 
 
@@ -44,7 +46,7 @@ class Understanding:
     def __init__(self, content: Content) -> None:
         phrasings = list(_phrasings(content))
         self.index = FaqIndex.build(phrasings)
-        self.detector = RiskDetector.from_content(content.risk)
+        self.detector = RiskDetector.from_content(content.risk, load_model())
         samples: dict[str, list[str]] = {lang: [] for lang in LANGS}
         for phrasing in phrasings:
             samples[phrasing.lang].append(phrasing.text)

@@ -7,10 +7,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.content.models import RiskFile
+from bot.risk.model import ModelVerdict, RiskModel
 from bot.risk.patterns import Message, Pattern, StemMatcher, expand, find, parse_pattern
 from bot.text.normalize import clauses, clean, fold, words
 
 HUMAN_REQUEST = "human_request"
+MODEL_PATTERN = "danger model"
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,7 @@ class RiskVerdict:
 
     matches: tuple[RiskMatch, ...] = ()
     human_request: bool = False
+    probability: float | None = None
 
     @property
     def categories(self) -> list[str]:
@@ -52,9 +55,12 @@ class _Rule:
 class RiskDetector:
     """Pattern rules per category, compiled once per content snapshot."""
 
-    def __init__(self, rules: list[_Rule], negations: frozenset[str]) -> None:
+    def __init__(
+        self, rules: list[_Rule], negations: frozenset[str], model: RiskModel | None = None
+    ) -> None:
         self.rules = rules
         self.negations = negations
+        self.model = model
         stems = {
             stem
             for rule in rules
@@ -71,14 +77,21 @@ class RiskDetector:
                     self.by_first_head[head].append(id(pattern))
 
     @classmethod
-    def from_content(cls, risk: RiskFile) -> RiskDetector:
+    def from_content(cls, risk: RiskFile, model: RiskModel | None = None) -> RiskDetector:
         words = word_lists(risk)
         rules = [_rule(HUMAN_REQUEST, risk.human_request, risk.human_request_unless, words)]
         rules += [_rule(c.id, c.patterns, c.unless, words) for c in risk.categories]
         negations = frozenset(fold(clean(word)) for word in risk.negations)
-        return cls(rules, negations)
+        return cls(rules, negations, model)
 
     def detect(self, text: str) -> RiskVerdict:
+        """The editors' rules, then the model's reading where a model is loaded."""
+        verdict = self.detect_by_rules(text)
+        if self.model is None:
+            return verdict
+        return weigh(verdict, self.model.score(text), self.model)
+
+    def detect_by_rules(self, text: str) -> RiskVerdict:
         """Every category whose pattern fires and whose guards stay silent."""
         pairs: list[tuple[str, str]] = []
         clause_starts: set[int] = set()
@@ -119,6 +132,21 @@ class RiskDetector:
             phrase = " ".join(typed[pos] for pos in positions)
             return RiskMatch(rule.category, pattern.source, phrase)
         return None
+
+
+def weigh(rules: RiskVerdict, reading: ModelVerdict, model: RiskModel) -> RiskVerdict:
+    """Rules and model decide together: either alone misses what the other sees.
+
+    A rule's alarm stands unless the model finds danger very unlikely (`confirm`); the model
+    alone raises the alarm when it is fairly sure (`alarm`) and names the words that weighed most.
+    """
+    matches = rules.matches
+    if matches and reading.probability < model.confirm:
+        matches = ()
+    elif not matches and reading.probability >= model.alarm:
+        phrase = ", ".join(reading.evidence)
+        matches = tuple(RiskMatch(c, MODEL_PATTERN, phrase) for c in reading.categories)
+    return RiskVerdict(matches, rules.human_request, reading.probability)
 
 
 def word_lists(risk: RiskFile) -> dict[str, list[str]]:

@@ -61,6 +61,7 @@ def _is_word_char(ch: str) -> bool:
     return ch.isalnum() and unicodedata.category(ch)[0] in "LN"
 
 
+@lru_cache(maxsize=65536)
 def fold(cleaned: str) -> str:
     """Script folding of already-cleaned text into the shared Latin skeleton."""
     latin = cleaned.translate(_CYRILLIC_TABLE)

@@ -1,0 +1,154 @@
+"""`migrant-bot train-risk`: fits the danger model on the labelled sets (development time only).
+
+Needs scikit-learn (a dev dependency). Every `*_risk.jsonl` / `*_faq.jsonl` set named in
+`TRAINING_SETS` is read; held-out sets are never, so their figures stay honest.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bot.risk.features import ANALYZERS, folded_words
+from bot.risk.model import FeatureBlock, RiskModel
+
+TRAINING_SETS = ("eval", "holdout", "holdout2", "train")
+CATEGORIES = (
+    "document_retention",
+    "confinement",
+    "violence",
+    "sexual_exploitation",
+    "debt_bondage",
+    "wage_withholding_coercion",
+    "deception",
+    "minor",
+    "immediate_danger",
+    "third_party",
+)
+REGULARISATION = 10.0
+ALARM = 0.5
+CONFIRM = 0.3
+
+
+@dataclass
+class Corpus:
+    """Texts with their danger label and, for dangers, their categories."""
+
+    texts: list[str] = field(default_factory=list)
+    danger: list[int] = field(default_factory=list)
+    categories: list[list[str]] = field(default_factory=list)
+
+    def add(self, text: str, danger: bool, categories: Sequence[str] = ()) -> None:
+        self.texts.append(text)
+        self.danger.append(int(danger))
+        self.categories.append(list(categories))
+
+    def subset(self, rows: Sequence[int]) -> Corpus:
+        return Corpus(
+            [self.texts[i] for i in rows],
+            [self.danger[i] for i in rows],
+            [self.categories[i] for i in rows],
+        )
+
+    def summary(self) -> str:
+        dangers = sum(self.danger)
+        return f"{dangers} dangers, {len(self.texts) - dangers} others"
+
+
+def read_corpus(data_dir: Path, names: Sequence[str] = TRAINING_SETS) -> Corpus:
+    """Danger messages and hard negatives, plus FAQ questions as more negatives.
+
+    Requests for a person are left out: rules catch them, and their words are not danger.
+    """
+    corpus = Corpus()
+    for name in names:
+        for row in _rows(data_dir / f"{name}_risk.jsonl"):
+            if not row.get("human"):
+                corpus.add(row["text"], bool(row["risk"]), row["categories"])
+        for row in _rows(data_dir / f"{name}_faq.jsonl"):
+            corpus.add(row["text"], False)
+    return corpus
+
+
+def _rows(path: Path) -> list[dict[str, Any]]:
+    if not path.is_file():
+        return []
+    with path.open(encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def train(corpus: Corpus, alarm: float = ALARM, confirm: float = CONFIRM) -> RiskModel:
+    """One logistic regression for danger, one per category over the danger messages."""
+    from scipy.sparse import hstack
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    vectorizers = [
+        TfidfVectorizer(analyzer=_analyzer(name), sublinear_tf=True, dtype=np.float64)
+        for name in ANALYZERS
+    ]
+    matrix = hstack([v.fit_transform(corpus.texts) for v in vectorizers]).tocsr()
+    danger = LogisticRegression(C=REGULARISATION, class_weight="balanced", max_iter=5000)
+    danger.fit(matrix, corpus.danger)
+    rows = [i for i, label in enumerate(corpus.danger) if label]
+    weights, biases = [], []
+    for category in CATEGORIES:
+        labels = [int(category in corpus.categories[i]) for i in rows]
+        kind = LogisticRegression(C=REGULARISATION, class_weight="balanced", max_iter=5000)
+        kind.fit(matrix[rows], labels)
+        weights.append(kind.coef_[0])
+        biases.append(kind.intercept_[0])
+    return RiskModel(
+        blocks=_blocks(vectorizers),
+        danger=danger.coef_[0].astype(np.float64),
+        danger_bias=float(danger.intercept_[0]),
+        categories=CATEGORIES,
+        category_weights=np.vstack(weights),
+        category_bias=np.asarray(biases, dtype=np.float64),
+        alarm=alarm,
+        confirm=confirm,
+    )
+
+
+class _analyzer:
+    """A picklable analyzer: skeleton words of the raw text, then one kind of feature."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __call__(self, text: str) -> list[str]:
+        return ANALYZERS[self.name](folded_words(text))
+
+
+def _blocks(vectorizers: Sequence[Any]) -> tuple[FeatureBlock, ...]:
+    blocks, offset = [], 0
+    for name, vectorizer in zip(ANALYZERS, vectorizers, strict=True):
+        features = vectorizer.get_feature_names_out()
+        columns = {str(feature): i for i, feature in enumerate(features)}
+        idf = np.asarray(vectorizer.idf_, dtype=np.float64)
+        blocks.append(FeatureBlock(name, columns, idf, offset))
+        offset += len(features)
+    return tuple(blocks)
+
+
+def cross_validate(corpus: Corpus, folds: int = 5) -> str:
+    """Recall and false alarms of the model alone on messages each fold did not learn from."""
+    from sklearn.model_selection import StratifiedKFold
+
+    caught = alarms = 0
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=0)
+    for learn, check in splitter.split(corpus.texts, corpus.danger):
+        model = train(corpus.subset(learn))
+        for i in check:
+            fired = model.score(corpus.texts[i]).probability >= model.alarm
+            caught += int(fired and corpus.danger[i] == 1)
+            alarms += int(fired and corpus.danger[i] == 0)
+    dangers = sum(corpus.danger)
+    return (
+        f"recall {caught / dangers:.1%}, false alarms {alarms / (len(corpus.texts) - dangers):.1%}"
+    )
