@@ -277,7 +277,14 @@ class Dialogue:
             flow_result = self._text_in_flow(state, text, lang)
             if flow_result is not None:
                 return flow_result
-        return state, self._faq_reply(triage, lang)
+        return state, self._faq_reply(triage, lang) + self._safety_check(triage, lang)
+
+    def _safety_check(self, triage: Triage, lang: str) -> list[Event]:
+        """Danger possible but not clear: answer, then ask plainly, one button from a person."""
+        if not triage.risk.safety_check:
+            return []
+        ask = Ask(self.content.text("safety_check", lang), (human_button(self.content, lang),))
+        return [ask, CountEvent("safety_check", ())]
 
     def _text_in_flow(self, state: State, text: str, lang: str) -> Result | None:
         flow = self.content.flows.get(str((state.flow or {}).get("flow")))

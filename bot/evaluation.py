@@ -27,6 +27,7 @@ class Guess:
     topics: tuple[str, ...]
     answered: str | None
     alarm: bool
+    check: bool = False
 
 
 @dataclass
@@ -72,7 +73,8 @@ def bot_system(content: Content) -> Callable[[str, str | None], Guess]:
         ranked = tuple(
             t for t in (triage.match.topic_id, *(t for t, _ in triage.match.runners_up)) if t
         )
-        return Guess(ranked, triage.faq_id, triage.risk.needs_human)
+        risk = triage.risk
+        return Guess(ranked, triage.faq_id, risk.needs_human, risk.safety_check)
 
     return guess
 
@@ -109,9 +111,10 @@ def _lexicon_words(content: Content) -> set[str]:
 
 
 SETS = {
-    "eval": "Development set (thresholds and lexicon were tuned while reading its misses)",
-    "holdout": "Second development set (written separately; its misses were read in round two)",
-    "holdout2": "Held-out set (written last, never read while tuning)",
+    "eval": "Development set (lexicon tuned on its misses; the danger model learned from it)",
+    "holdout": "Second development set (lexicon tuned on its misses; the model learned from it)",
+    "holdout2": "Third set (lexicon never tuned on it; the danger model learned from it)",
+    "holdout3": "Held-out set (written last, never read while tuning, never learned from)",
 }
 
 
@@ -134,6 +137,9 @@ def evaluate(
         if row.get("human"):
             metric = "human_request_recall"
         report.add(metric, row["lang"], guess.alarm)
+        if not row.get("human"):
+            reached = "risk_reached" if row["risk"] else "risk_false_reach"
+            report.add(reached, row["lang"], guess.alarm or guess.check)
         if guess.alarm != row["risk"]:
             report.misses["risk"].append(
                 f"expected risk={row['risk']} {row['categories']}: {row['text']}"
@@ -148,6 +154,8 @@ METRICS = (
     ("human_request_recall", "Talk-to-a-person recall", ""),
     ("risk_false_alarm", "False alarms, hard negatives", "≤ 5%"),
     ("faq_false_alarm", "False alarms, FAQ questions", "≤ 5%"),
+    ("risk_reached", "Risk handed over or asked “are you safe?”", ""),
+    ("risk_false_reach", "Hard negatives handed over or asked", ""),
 )
 
 

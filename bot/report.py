@@ -44,6 +44,7 @@ TOTALS = (
     ("cases_opened", "cases_opened"),
     ("cases_claimed", "cases_claimed"),
     ("cases_closed", "cases_closed"),
+    ("safety_checks", "safety_check"),
 )
 
 

@@ -37,6 +37,7 @@ class Triage:
             "human_request": self.risk.human_request,
             "risk_phrases": [m.phrase for m in self.risk.matches],
             "risk_score": self.risk.probability,
+            "risk_check": self.risk.safety_check and not self.risk.needs_human,
         }
 
 

@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.content.loader import Content
 from bot.dialogue import Dialogue
-from bot.events import Ask, ClearChat, Forget, Inbound, OpenCase, RelayToOperator, Say, ShowMenu
+from bot.events import (
+    Ask,
+    ClearChat,
+    CountEvent,
+    Forget,
+    Inbound,
+    OpenCase,
+    RelayToOperator,
+    Say,
+    ShowMenu,
+)
 from bot.state import State
 from bot.text.language import LANGS
+from bot.understanding import Understanding
 
 
 @pytest.fixture(scope="module")
@@ -101,6 +114,31 @@ def test_danger_opens_a_case_and_answers_no_faq(dialogue: Dialogue) -> None:
 def test_asking_for_a_person_opens_a_case(dialogue: Dialogue) -> None:
     _, events = dialogue.handle(State(lang="uz"), text("odam bilan gaplashmoqchiman"))
     assert isinstance(events[0], OpenCase) and events[0].reason == "request"
+
+
+def test_possible_danger_gets_the_answer_and_a_plain_safety_question(content: Content) -> None:
+    understanding = Understanding(content)
+    model = understanding.detector.model
+    assert model is not None
+    # Every message now falls between "ask" and "alarm": the model doubts, nothing is certain.
+    understanding.detector.model = replace(model, ask=0.0, confirm=0.0, alarm=1.01)
+    doubting = Dialogue(content, understanding)
+    state, events = doubting.handle(State(lang="en"), text("how do i send money home safely"))
+    assert state.case is None
+    assert isinstance(events[0], Ask)  # the FAQ answer comes first, unchanged
+    check = [
+        e for e in events if isinstance(e, Ask) and e.text == content.text("safety_check", "en")
+    ]
+    assert [b.data for b in check[0].buttons] == ["v1:h"]
+    assert CountEvent("safety_check") in events
+    _, pressed = doubting.handle(state, press("v1:h"))
+    assert isinstance(pressed[0], OpenCase) and pressed[0].reason == "request"
+
+
+def test_plain_questions_get_no_safety_question(dialogue: Dialogue, content: Content) -> None:
+    for question in ("how do i send money home safely", "паспорт потерял что делать"):
+        _, events = dialogue.handle(State(lang="en"), text(question))
+        assert content.text("safety_check", "en") not in [getattr(e, "text", "") for e in events]
 
 
 def test_inside_a_case_everything_is_relayed(dialogue: Dialogue) -> None:

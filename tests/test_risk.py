@@ -7,6 +7,7 @@ import pytest
 from bot.content.loader import Content
 from bot.content.models import RiskCategory, RiskFile
 from bot.risk.detector import RiskDetector
+from bot.risk.model import load_model
 from bot.risk.patterns import expand, one_typo
 
 
@@ -209,9 +210,11 @@ HUMAN = [
 ]
 
 
-@pytest.fixture(scope="module")
-def detector(content: Content) -> RiskDetector:
-    return RiskDetector.from_content(content.risk)
+@pytest.fixture(scope="module", params=["rules", "rules+model"])
+def detector(content: Content, request: pytest.FixtureRequest) -> RiskDetector:
+    """The editors' rules alone, and as the bot runs them: together with the danger model."""
+    model = load_model() if request.param == "rules+model" else None
+    return RiskDetector.from_content(content.risk, model)
 
 
 @pytest.mark.parametrize(

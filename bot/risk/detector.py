@@ -31,6 +31,7 @@ class RiskVerdict:
     matches: tuple[RiskMatch, ...] = ()
     human_request: bool = False
     probability: float | None = None
+    safety_check: bool = False
 
     @property
     def categories(self) -> list[str]:
@@ -139,6 +140,7 @@ def weigh(rules: RiskVerdict, reading: ModelVerdict, model: RiskModel) -> RiskVe
 
     A rule's alarm stands unless the model finds danger very unlikely (`confirm`); the model
     alone raises the alarm when it is fairly sure (`alarm`) and names the words that weighed most.
+    Below that but not far (`ask`), the bot answers and asks whether the person is safe.
     """
     matches = rules.matches
     if matches and reading.probability < model.confirm:
@@ -146,7 +148,8 @@ def weigh(rules: RiskVerdict, reading: ModelVerdict, model: RiskModel) -> RiskVe
     elif not matches and reading.probability >= model.alarm:
         phrase = ", ".join(reading.evidence)
         matches = tuple(RiskMatch(c, MODEL_PATTERN, phrase) for c in reading.categories)
-    return RiskVerdict(matches, rules.human_request, reading.probability)
+    unsure = not matches and reading.probability >= model.ask
+    return RiskVerdict(matches, rules.human_request, reading.probability, unsure)
 
 
 def word_lists(risk: RiskFile) -> dict[str, list[str]]:

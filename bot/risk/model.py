@@ -90,6 +90,7 @@ class RiskModel:
     category_bias: Vector
     alarm: float
     confirm: float
+    ask: float
 
     def score(self, text: str) -> ModelVerdict:
         """The model's reading of one message."""
@@ -125,6 +126,7 @@ class RiskModel:
         return {
             "alarm": self.alarm,
             "confirm": self.confirm,
+            "ask": self.ask,
             "blocks": [
                 {
                     "analyzer": block.analyzer,
@@ -159,6 +161,7 @@ class RiskModel:
             category_bias=np.asarray(categories["bias"], dtype=np.float64),
             alarm=float(data["alarm"]),
             confirm=float(data["confirm"]),
+            ask=float(data["ask"]),
         )
 
     def save(self, path: Path) -> None:

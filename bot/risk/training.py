@@ -33,6 +33,7 @@ CATEGORIES = (
 REGULARISATION = 10.0
 ALARM = 0.5
 CONFIRM = 0.3
+ASK = 0.2
 
 
 @dataclass
@@ -82,7 +83,21 @@ def _rows(path: Path) -> list[dict[str, Any]]:
         return [json.loads(line) for line in handle if line.strip()]
 
 
-def train(corpus: Corpus, alarm: float = ALARM, confirm: float = CONFIRM) -> RiskModel:
+@dataclass(frozen=True)
+class Fitted:
+    """The scikit-learn objects of one fit: tests hold the bot's scorer against them."""
+
+    vectorizers: list[Any]
+    danger: Any
+    kinds: list[Any]
+
+    def matrix(self, texts: Sequence[str]) -> Any:
+        from scipy.sparse import hstack
+
+        return hstack([v.transform(texts) for v in self.vectorizers]).tocsr()
+
+
+def fit(corpus: Corpus) -> Fitted:
     """One logistic regression for danger, one per category over the danger messages."""
     from scipy.sparse import hstack
     from sklearn.feature_extraction.text import TfidfVectorizer
@@ -96,23 +111,31 @@ def train(corpus: Corpus, alarm: float = ALARM, confirm: float = CONFIRM) -> Ris
     danger = LogisticRegression(C=REGULARISATION, class_weight="balanced", max_iter=5000)
     danger.fit(matrix, corpus.danger)
     rows = [i for i, label in enumerate(corpus.danger) if label]
-    weights, biases = [], []
+    kinds = []
     for category in CATEGORIES:
         labels = [int(category in corpus.categories[i]) for i in rows]
         kind = LogisticRegression(C=REGULARISATION, class_weight="balanced", max_iter=5000)
-        kind.fit(matrix[rows], labels)
-        weights.append(kind.coef_[0])
-        biases.append(kind.intercept_[0])
+        kinds.append(kind.fit(matrix[rows], labels))
+    return Fitted(vectorizers, danger, kinds)
+
+
+def export(fitted: Fitted) -> RiskModel:
+    """The weights alone, in the form the bot reads without scikit-learn."""
     return RiskModel(
-        blocks=_blocks(vectorizers),
-        danger=danger.coef_[0].astype(np.float64),
-        danger_bias=float(danger.intercept_[0]),
+        blocks=_blocks(fitted.vectorizers),
+        danger=fitted.danger.coef_[0].astype(np.float64),
+        danger_bias=float(fitted.danger.intercept_[0]),
         categories=CATEGORIES,
-        category_weights=np.vstack(weights),
-        category_bias=np.asarray(biases, dtype=np.float64),
-        alarm=alarm,
-        confirm=confirm,
+        category_weights=np.vstack([kind.coef_[0] for kind in fitted.kinds]),
+        category_bias=np.asarray([kind.intercept_[0] for kind in fitted.kinds], dtype=np.float64),
+        alarm=ALARM,
+        confirm=CONFIRM,
+        ask=ASK,
     )
+
+
+def train(corpus: Corpus) -> RiskModel:
+    return export(fit(corpus))
 
 
 class _analyzer:

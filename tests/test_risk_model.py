@@ -1,0 +1,98 @@
+"""The danger model: the bot's scorer is scikit-learn's, the shipped weights are current, and
+rules and model decide together as documented."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.content.loader import Content
+from bot.risk.detector import MODEL_PATTERN, RiskDetector, RiskMatch, RiskVerdict, weigh
+from bot.risk.model import MODEL_PATH, ModelVerdict, RiskModel, load_model
+from bot.risk.training import TRAINING_SETS, Corpus, export, fit, read_corpus
+from bot.text.normalize import skeleton
+
+DATA = Path(__file__).parent / "data"
+HELD_OUT = "holdout3"
+
+
+@pytest.fixture(scope="module")
+def corpus() -> Corpus:
+    return read_corpus(DATA)
+
+
+@pytest.fixture(scope="module")
+def shipped() -> RiskModel:
+    model = load_model()
+    assert model is not None, f"{MODEL_PATH} is missing: run `migrant-bot train-risk`"
+    return model
+
+
+def test_the_bots_scorer_gives_scikit_learns_probabilities(corpus: Corpus) -> None:
+    small = corpus.subset(range(0, len(corpus.texts), 7))
+    fitted = fit(small)
+    model = RiskModel.from_json(json.loads(json.dumps(export(fitted).to_json())))
+    texts = corpus.texts[3::50]
+    expected = fitted.danger.predict_proba(fitted.matrix(texts))[:, 1]
+    for text, probability in zip(texts, expected, strict=True):
+        assert model.score(text).probability == pytest.approx(probability, abs=1e-4), text
+
+
+def test_shipped_model_is_trained_on_the_current_sets(corpus: Corpus, shipped: RiskModel) -> None:
+    """Changing the sets, the features or the normaliser without retraining fails here."""
+    retrained = export(fit(corpus))
+    for text in corpus.texts[::40]:
+        fresh, kept = retrained.score(text), shipped.score(text)
+        assert kept.probability == pytest.approx(fresh.probability, abs=1e-3), (
+            f"{MODEL_PATH.name} is stale: run `migrant-bot train-risk` ({text})"
+        )
+        assert kept.categories == fresh.categories
+
+
+def test_the_held_out_set_is_never_learned_from(corpus: Corpus) -> None:
+    assert HELD_OUT not in TRAINING_SETS
+    learned = {skeleton(text) for text in corpus.texts}
+    with (DATA / f"{HELD_OUT}_risk.jsonl").open(encoding="utf-8") as handle:
+        held = [json.loads(line)["text"] for line in handle if line.strip()]
+    assert held
+    assert not [text for text in held if skeleton(text) in learned]
+
+
+def test_rules_alarm_stands_unless_the_model_finds_it_very_unlikely(shipped: RiskModel) -> None:
+    rule = RiskVerdict((RiskMatch("confinement", "@lock @inside", "заперли"),))
+    doubtful = ModelVerdict(shipped.confirm - 0.01, ("violence",), ())
+    unsure = ModelVerdict(shipped.confirm + 0.01, ("violence",), ())
+    assert not weigh(rule, doubtful, shipped).is_risk
+    kept = weigh(rule, unsure, shipped)
+    assert kept.matches == rule.matches
+    assert kept.probability == unsure.probability
+
+
+def test_model_alone_raises_the_alarm_and_names_kinds_and_words(shipped: RiskModel) -> None:
+    quiet = RiskVerdict(human_request=True)
+    sure = ModelVerdict(shipped.alarm, ("debt_bondage", "confinement"), ("долг", "растет"))
+    verdict = weigh(quiet, sure, shipped)
+    assert verdict.categories == ["debt_bondage", "confinement"]
+    assert {m.pattern for m in verdict.matches} == {MODEL_PATTERN}
+    assert verdict.matches[0].phrase == "долг, растет"
+    assert verdict.human_request
+    below = ModelVerdict(shipped.alarm - 0.01, ("debt_bondage",), ())
+    assert not weigh(quiet, below, shipped).is_risk
+
+
+def test_a_danger_no_rule_knows_is_seen_with_the_users_words(
+    content: Content, shipped: RiskModel
+) -> None:
+    text = "нас держат на ферме, хозяин говорит никуда не пойдете пока не отработаете"
+    rules_only = RiskDetector.from_content(content.risk).detect(text)
+    verdict = RiskDetector.from_content(content.risk, shipped).detect(text)
+    assert not rules_only.is_risk
+    assert verdict.is_risk
+    assert verdict.matches[0].pattern == MODEL_PATTERN
+    assert set(verdict.matches[0].phrase.split(", ")) <= set(text.replace(",", "").split())
+
+
+def test_without_a_model_file_the_rules_work_alone(tmp_path: Path) -> None:
+    assert load_model(tmp_path / "absent.json.gz") is None
