@@ -31,9 +31,9 @@ CATEGORIES = (
     "third_party",
 )
 REGULARISATION = 10.0
-ALARM = 0.5
-CONFIRM = 0.3
-ASK = 0.2
+ALARM = 0.6
+CONFIRM = 0.4
+ASK = 0.25
 
 
 @dataclass
