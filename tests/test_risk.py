@@ -227,8 +227,9 @@ def test_danger_is_seen(detector: RiskDetector, category: str, text: str) -> Non
 
 
 @pytest.mark.parametrize("text", EVERYDAY)
-def test_everyday_questions_raise_no_alarm(detector: RiskDetector, text: str) -> None:
-    verdict = detector.detect(text)
+def test_everyday_questions_raise_no_alarm(content: Content, text: str) -> None:
+    """The lexicon's guards; the model's own false alarms are measured on whole sets (eval)."""
+    verdict = RiskDetector.from_content(content.risk).detect(text)
     assert not verdict.needs_human, [(m.category, m.phrase) for m in verdict.matches]
 
 

@@ -15,8 +15,9 @@ import numpy.typing as npt
 Mask = npt.NDArray[np.bool_]
 
 LEXICON_TUNED_ON = ("eval_risk", "eval_faq", "holdout_risk", "holdout_faq")
-FALSE_ALARM_BUDGET = 0.04  # hard negatives handed to a person
+FALSE_ALARM_BUDGET = 0.06  # hard negatives handed to a person: a missed danger costs more
 QUESTION_ASK_BUDGET = 0.05  # ordinary questions followed by "are you safe?"
+CONFIRM_CAP = 0.2  # the model overrules an editors' rule only when it finds danger unlikely
 STEPS = np.round(np.arange(0.0, 1.0001, 0.05), 2)
 
 
@@ -70,7 +71,7 @@ def choose(evidence: Evidence) -> Thresholds:
     """Most dangers handed over within the false-alarm budget; then ask within its budget."""
     best: tuple[float, float, float, float] | None = None
     for alarm in STEPS[1:]:
-        for confirm in STEPS[alarm >= STEPS]:
+        for confirm in STEPS[(alarm >= STEPS) & (CONFIRM_CAP >= STEPS)]:
             fired = evidence.handed_over(alarm, confirm)
             false_alarms = float(fired[evidence.negatives].mean())
             if false_alarms > FALSE_ALARM_BUDGET:

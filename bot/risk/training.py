@@ -20,7 +20,7 @@ from bot.risk.model import FeatureBlock, RiskModel, Vector
 from bot.risk.thresholds import LEXICON_TUNED_ON, Evidence, Thresholds
 from bot.text.normalize import skeleton
 
-TRAINING_SETS = ("eval", "holdout", "holdout2", "train")
+TRAINING_SETS = ("eval", "holdout", "holdout2", "train", "train2", "train3")
 HELD_OUT_SETS = ("holdout3",)
 CATEGORIES = (
     "document_retention",
@@ -118,7 +118,7 @@ class Fitted:
         return hstack([v.transform(texts) for v in self.vectorizers]).tocsr()
 
 
-def fit(corpus: Corpus) -> Fitted:
+def fit(corpus: Corpus, with_kinds: bool = True) -> Fitted:
     """One logistic regression for danger, one per category over the danger messages."""
     from scipy.sparse import hstack
     from sklearn.feature_extraction.text import TfidfVectorizer
@@ -133,7 +133,7 @@ def fit(corpus: Corpus) -> Fitted:
     danger.fit(matrix, corpus.danger)
     rows = [i for i, label in enumerate(corpus.danger) if label]
     kinds = []
-    for category in CATEGORIES:
+    for category in CATEGORIES if with_kinds else ():
         labels = [int(category in corpus.categories[i]) for i in rows]
         kind = LogisticRegression(C=REGULARISATION, class_weight="balanced", max_iter=5000)
         kinds.append(kind.fit(matrix[rows], labels))
@@ -183,7 +183,7 @@ def out_of_fold(corpus: Corpus, folds: int = 5) -> Vector:
     probabilities = np.zeros(len(corpus.texts))
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=0)
     for learn, check in splitter.split(corpus.texts, corpus.danger):
-        fitted = fit(corpus.subset(learn))
+        fitted = fit(corpus.subset(learn), with_kinds=False)
         texts = [corpus.texts[i] for i in check]
         probabilities[check] = fitted.danger.predict_proba(fitted.matrix(texts))[:, 1]
     return probabilities
