@@ -65,6 +65,7 @@ def _parser() -> argparse.ArgumentParser:
     fit.add_argument("--data", type=Path, default=Path("tests/data"))
     fit.add_argument("--sets", default=None, help="comma-separated set names to learn from")
     fit.add_argument("--out", type=Path, default=None, help="model file (default: shipped one)")
+    fit.add_argument("--content", type=Path, default=None, help="whose rules to pair with")
     fit.set_defaults(handler=_train_risk)
     _content_commands(commands.add_parser("content", help="editors' tools"))
     report = commands.add_parser("report", help="donor report (CSV and PNG) from the counters")
@@ -261,14 +262,18 @@ def _eval(args: argparse.Namespace) -> int:
 
 
 def _train_risk(args: argparse.Namespace) -> int:
+    from bot.risk.detector import RiskDetector
     from bot.risk.model import MODEL_PATH
-    from bot.risk.training import TRAINING_SETS, cross_validate, read_corpus, train
+    from bot.risk.thresholds import choose
+    from bot.risk.training import TRAINING_SETS, export, fit, gather_evidence, read_corpus
 
     names = args.sets.split(",") if args.sets else TRAINING_SETS
     corpus = read_corpus(args.data, names)
     print(f"learning from {', '.join(names)}: {corpus.summary()}")
-    print(f"5-fold cross-validation, model alone: {cross_validate(corpus)}")
-    train(corpus).save(args.out or MODEL_PATH)
+    rules = RiskDetector.from_content(load_content(_content_dir(args)).risk)
+    thresholds = choose(gather_evidence(corpus, rules))
+    print(f"chosen out of fold, on sets the lexicon was not tuned on: {thresholds.describe()}")
+    export(fit(corpus), thresholds).save(args.out or MODEL_PATH)
     print(f"written {args.out or MODEL_PATH}")
     return 0
 

@@ -6,16 +6,25 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bot.content.loader import Content
 from bot.risk.detector import MODEL_PATTERN, RiskDetector, RiskMatch, RiskVerdict, weigh
 from bot.risk.model import MODEL_PATH, ModelVerdict, RiskModel, load_model
-from bot.risk.training import TRAINING_SETS, Corpus, export, fit, read_corpus
+from bot.risk.thresholds import Evidence, Thresholds, choose
+from bot.risk.training import (
+    HELD_OUT_SETS,
+    TRAINING_SETS,
+    Corpus,
+    export,
+    fit,
+    held_out_rows,
+    read_corpus,
+)
 from bot.text.normalize import skeleton
 
 DATA = Path(__file__).parent / "data"
-HELD_OUT = "holdout3"
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +42,8 @@ def shipped() -> RiskModel:
 def test_the_bots_scorer_gives_scikit_learns_probabilities(corpus: Corpus) -> None:
     small = corpus.subset(range(0, len(corpus.texts), 7))
     fitted = fit(small)
-    model = RiskModel.from_json(json.loads(json.dumps(export(fitted).to_json())))
+    exported = export(fitted, Thresholds(0.5, 0.3, 0.2))
+    model = RiskModel.from_json(json.loads(json.dumps(exported.to_json())))
     texts = corpus.texts[3::50]
     expected = fitted.danger.predict_proba(fitted.matrix(texts))[:, 1]
     for text, probability in zip(texts, expected, strict=True):
@@ -42,7 +52,7 @@ def test_the_bots_scorer_gives_scikit_learns_probabilities(corpus: Corpus) -> No
 
 def test_shipped_model_is_trained_on_the_current_sets(corpus: Corpus, shipped: RiskModel) -> None:
     """Changing the sets, the features or the normaliser without retraining fails here."""
-    retrained = export(fit(corpus))
+    retrained = export(fit(corpus), Thresholds(shipped.alarm, shipped.confirm, shipped.ask))
     for text in corpus.texts[::40]:
         fresh, kept = retrained.score(text), shipped.score(text)
         assert kept.probability == pytest.approx(fresh.probability, abs=1e-3), (
@@ -52,11 +62,10 @@ def test_shipped_model_is_trained_on_the_current_sets(corpus: Corpus, shipped: R
 
 
 def test_the_held_out_set_is_never_learned_from(corpus: Corpus) -> None:
-    assert HELD_OUT not in TRAINING_SETS
+    assert not set(HELD_OUT_SETS) & set(TRAINING_SETS)
     learned = {skeleton(text) for text in corpus.texts}
-    with (DATA / f"{HELD_OUT}_risk.jsonl").open(encoding="utf-8") as handle:
-        held = [json.loads(line)["text"] for line in handle if line.strip()]
-    assert held
+    held = [row["text"] for row in held_out_rows(DATA)]
+    assert len(held) > 500
     assert not [text for text in held if skeleton(text) in learned]
 
 
@@ -85,14 +94,37 @@ def test_model_alone_raises_the_alarm_and_names_kinds_and_words(shipped: RiskMod
 def test_a_danger_no_rule_knows_is_seen_with_the_users_words(
     content: Content, shipped: RiskModel
 ) -> None:
-    text = "нас держат на ферме, хозяин говорит никуда не пойдете пока не отработаете"
+    text = "хозяин говорит домой поедешь когда сезон кончится, а документы пока у него в машине"
     rules_only = RiskDetector.from_content(content.risk).detect(text)
     verdict = RiskDetector.from_content(content.risk, shipped).detect(text)
     assert not rules_only.is_risk
     assert verdict.is_risk
     assert verdict.matches[0].pattern == MODEL_PATTERN
+    assert "document_retention" in verdict.categories
     assert set(verdict.matches[0].phrase.split(", ")) <= set(text.replace(",", "").split())
 
 
 def test_without_a_model_file_the_rules_work_alone(tmp_path: Path) -> None:
     assert load_model(tmp_path / "absent.json.gz") is None
+
+
+def test_thresholds_catch_most_dangers_within_the_false_alarm_budget() -> None:
+    dangers = [(0.95, False), (0.8, False), (0.62, False), (0.3, True)]
+    negatives = [(0.1, False)] * 22 + [(0.7, False), (0.45, True), (0.02, True)]
+    questions = [(0.05, False)] * 19 + [(0.3, False)]
+    rows = dangers + negatives + questions
+    evidence = Evidence(
+        probability=np.array([p for p, _ in rows]),
+        rule_fired=np.array([fired for _, fired in rows]),
+        danger=np.array([True] * 4 + [False] * 45),
+        question=np.array([False] * 29 + [True] * 20),
+        fair=np.ones(49, dtype=bool),
+    )
+    chosen = choose(evidence)
+    # One false alarm in 25 is the budget. Catching all four dangers would take the 0.7
+    # negative (alarm ≤ 0.62) and the rule-fired negative at 0.45 (confirm ≤ 0.3): two.
+    assert chosen.recall == 0.75 and chosen.false_alarms == 0.04
+    fired = evidence.handed_over(chosen.alarm, chosen.confirm)
+    assert fired[:4].sum() == 3 and fired[4:29].sum() == 1
+    assert chosen.ask == 0.1  # the lowest cut-off that asks at most one question in twenty
+    assert chosen.reached == 1.0
