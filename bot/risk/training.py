@@ -20,7 +20,17 @@ from bot.risk.model import FeatureBlock, RiskModel, Vector
 from bot.risk.thresholds import LEXICON_TUNED_ON, Evidence, Thresholds
 from bot.text.normalize import skeleton
 
-TRAINING_SETS = ("eval", "holdout", "holdout2", "train", "train2", "train3")
+TRAINING_SETS = (
+    "eval",
+    "holdout",
+    "holdout2",
+    "train",
+    "train2",
+    "train3",
+    "train4",
+    "train5",
+    "train6",
+)
 HELD_OUT_SETS = ("holdout3",)
 CATEGORIES = (
     "document_retention",
@@ -35,6 +45,7 @@ CATEGORIES = (
     "third_party",
 )
 REGULARISATION = 10.0
+MIN_MESSAGES = 2  # a feature seen in one message only is noise, and doubles the file
 
 
 @dataclass
@@ -125,7 +136,9 @@ def fit(corpus: Corpus, with_kinds: bool = True) -> Fitted:
     from sklearn.linear_model import LogisticRegression
 
     vectorizers = [
-        TfidfVectorizer(analyzer=_analyzer(name), sublinear_tf=True, dtype=np.float64)
+        TfidfVectorizer(
+            analyzer=_analyzer(name), sublinear_tf=True, min_df=MIN_MESSAGES, dtype=np.float64
+        )
         for name in ANALYZERS
     ]
     matrix = hstack([v.fit_transform(corpus.texts) for v in vectorizers]).tocsr()
