@@ -24,6 +24,7 @@ from bot.flows.conversation import FlowTurn
 from bot.flows.engine import facts_of
 from bot.handoff import notices
 from bot.menu import human_button, language_buttons, main_menu, menu_button, topic_button
+from bot.risk.detector import MODEL_PATTERN
 from bot.state import Result, State
 from bot.text.language import LANGS
 from bot.understanding import Triage, Understanding
@@ -349,7 +350,9 @@ def _arg(args: list[str], index: int) -> str:
 
 def _case_from(triage: Triage, lang: str) -> OpenCase:
     verdict = triage.risk
-    phrase = "; ".join(dict.fromkeys(match.phrase for match in verdict.matches))
+    ruled = [m.phrase for m in verdict.matches if m.pattern != MODEL_PATTERN]
+    weighed = [m.phrase for m in verdict.matches if m.pattern == MODEL_PATTERN]
+    phrase, words = "; ".join(dict.fromkeys(ruled)), "; ".join(dict.fromkeys(weighed))
     if verdict.is_risk:
-        return OpenCase("risk", lang, tuple(verdict.categories), phrase)
+        return OpenCase("risk", lang, tuple(verdict.categories), phrase, weighed=words)
     return OpenCase("request", lang, (), phrase)

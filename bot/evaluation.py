@@ -129,6 +129,7 @@ def evaluate(
         report.add("faq_top1", row["lang"], top1)
         report.add("faq_top3", row["lang"], row["faq_id"] in guess.topics[:3])
         report.add("faq_false_alarm", row["lang"], guess.alarm)
+        report.add("faq_asked", row["lang"], guess.check and not guess.alarm)
         if not top1:
             report.misses["faq"].append(f"{row['faq_id']} <- {guess.answered}: {row['text']}")
     for row in read_jsonl(data_dir / f"{name}_risk.jsonl"):
@@ -156,6 +157,7 @@ METRICS = (
     ("faq_false_alarm", "False alarms, FAQ questions", "≤ 5%"),
     ("risk_reached", "Risk handed over or asked “are you safe?”", ""),
     ("risk_false_reach", "Hard negatives handed over or asked", ""),
+    ("faq_asked", "FAQ questions answered, then asked", ""),
 )
 
 

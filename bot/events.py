@@ -58,6 +58,7 @@ class OpenCase(Event):
     phrase: str = ""
     summary: str = ""
     destination: str = ""
+    weighed: str = ""  # the person's words the danger model weighed most, when it alone decided
 
 
 @dataclass(frozen=True)

@@ -102,7 +102,7 @@ def test_spec_topic_ids_all_exist(content: Content) -> None:
         assert set(topic.answer) == set(LANGS)
 
 
-@pytest.mark.parametrize("name", ["eval", "holdout", "holdout2"])
+@pytest.mark.parametrize("name", ["eval", "holdout", "holdout2", "holdout3"])
 def test_understanding_stays_above_its_floors(content: Content, name: str) -> None:
     """Regression floors a little below what each evaluation set reaches today."""
     floors = FLOORS[name]
@@ -110,34 +110,32 @@ def test_understanding_stays_above_its_floors(content: Content, name: str) -> No
     assert report.rate("faq_top1") >= floors["faq_top1"]
     assert min(report.rate("faq_top1", lang) for lang in LANGS) >= floors["faq_top1_each"]
     assert report.rate("risk_recall") >= floors["risk_recall"]
+    assert report.rate("risk_reached") >= floors["risk_reached"]
     assert report.rate("human_request_recall") >= floors["human_request_recall"]
     assert report.rate("risk_false_alarm") <= floors["risk_false_alarm"]
     assert report.rate("faq_false_alarm") <= floors["faq_false_alarm"]
+    assert report.rate("faq_asked") <= floors["faq_asked"]
 
 
+def _floors(faq: float, faq_each: float, **danger: float) -> dict[str, float]:
+    learned = {"risk_recall": 0.99, "risk_reached": 0.99, "human_request_recall": 0.95}
+    learned |= {"risk_false_alarm": 0.01, "faq_false_alarm": 0.01, "faq_asked": 0.01}
+    return {"faq_top1": faq, "faq_top1_each": faq_each, **learned, **danger}
+
+
+# The first three sets taught the danger model: their risk floors only catch breakage.
 FLOORS = {
-    "eval": {
-        "faq_top1": 0.93,
-        "faq_top1_each": 0.87,
-        "risk_recall": 0.98,
-        "human_request_recall": 0.95,
-        "risk_false_alarm": 0.02,
-        "faq_false_alarm": 0.02,
-    },
-    "holdout": {
-        "faq_top1": 0.91,
-        "faq_top1_each": 0.87,
-        "risk_recall": 0.98,
-        "human_request_recall": 0.95,
-        "risk_false_alarm": 0.02,
-        "faq_false_alarm": 0.02,
-    },
-    "holdout2": {
-        "faq_top1": 0.94,
-        "faq_top1_each": 0.88,
-        "risk_recall": 0.74,
-        "human_request_recall": 0.93,
-        "risk_false_alarm": 0.08,
-        "faq_false_alarm": 0.03,
-    },
+    "eval": _floors(0.94, 0.90),
+    "holdout": _floors(0.93, 0.91),
+    "holdout2": _floors(0.95, 0.91),
+    "holdout3": _floors(
+        0.88,
+        0.72,
+        risk_recall=0.91,
+        risk_reached=0.96,
+        human_request_recall=0.95,
+        risk_false_alarm=0.06,
+        faq_false_alarm=0.03,
+        faq_asked=0.03,
+    ),
 }

@@ -21,6 +21,8 @@ from bot.events import (
     Say,
     ShowMenu,
 )
+from bot.handoff.cases import operator_card
+from bot.handoff.model import Case
 from bot.state import State
 from bot.text.language import LANGS
 from bot.understanding import Understanding
@@ -109,6 +111,21 @@ def test_danger_opens_a_case_and_answers_no_faq(dialogue: Dialogue) -> None:
     assert events[0].phrase
     assert state.case is not None
     assert not any(isinstance(e, Ask) for e in events)
+
+
+def test_a_danger_only_the_model_sees_tells_operators_it_is_the_models_judgement(
+    dialogue: Dialogue, content: Content
+) -> None:
+    told = "хозяин говорит домой поедешь когда сезон кончится, а документы пока у него в машине"
+    _, events = dialogue.handle(State(lang="ru"), text(told))
+    opened = events[0]
+    assert isinstance(opened, OpenCase) and opened.reason == "risk"
+    assert not opened.phrase  # no editors' pattern fired
+    assert opened.weighed and set(opened.weighed.split(", ")) <= set(told.replace(",", "").split())
+    case = Case(1, "key", "#MDL1", "ru", "risk", opened.categories)
+    card = operator_card(content, case, "en", opened)
+    assert content.text("op_weighed", "en", words=opened.weighed) in card
+    assert "Triggered by" not in card
 
 
 def test_asking_for_a_person_opens_a_case(dialogue: Dialogue) -> None:

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.content.checks import dialable
 from bot.content.loader import Content
+from bot.events import OpenCase
 from bot.handoff.model import Case
 
 WAITING, CLAIMED, CLOSED = "waiting", "claimed", "closed"
@@ -84,18 +85,23 @@ def _time(text: str) -> dt.time:
     return dt.time(int(hours), int(minutes))
 
 
-def operator_card(content: Content, case: Case, lang: str, phrase: str, summary: str) -> str:
-    """What operators learn about a new case: pseudonym, language, why — never who."""
+def operator_card(content: Content, case: Case, lang: str, opened: OpenCase | None) -> str:
+    """What operators learn about a new case: pseudonym, language, why — never who.
+
+    `opened` is None when a case is carded again after a restart: the words are not kept.
+    """
     text = content.text
     categories = ", ".join(_category_label(content, c, lang) for c in case.categories)
     lines = [text("op_new_case", lang, code=case.code, language=case.lang.upper())]
     lines.append(text(f"op_reason_{case.reason}", lang))
     if categories:
         lines.append(text("op_categories", lang, categories=categories))
-    if phrase:
-        lines.append(text("op_phrase", lang, phrase=phrase))
-    if summary:
-        lines.append(text("op_summary", lang, summary=summary))
+    if opened and opened.phrase:
+        lines.append(text("op_phrase", lang, phrase=opened.phrase))
+    if opened and opened.weighed:
+        lines.append(text("op_weighed", lang, words=opened.weighed))
+    if opened and opened.summary:
+        lines.append(text("op_summary", lang, summary=opened.summary))
     lines.append(text("op_commands", lang))
     return "\n".join(lines)
 

@@ -97,7 +97,7 @@ class Outbox:
             await self.relay.copy_to_user(case, user_chat, item.message_id)
             return None
         if case.thread_id is None:
-            case = await self.relay.open_case(case, "", "")
+            case = await self.relay.open_case(case)
         await self.relay.copy_to_operators(case, user_chat, item.message_id)
         return None
 

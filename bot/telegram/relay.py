@@ -12,7 +12,7 @@ from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.types import Message, MessageId, ReplyParameters
 
 from bot.content.loader import Content
-from bot.events import Event, Inbound
+from bot.events import Event, Inbound, OpenCase
 from bot.handoff.cases import operator_card
 from bot.handoff.model import Case, MessagePair
 from bot.service import Conversations
@@ -56,7 +56,7 @@ class Relay:
 
     # --- user -> operators ---------------------------------------------------------------------
 
-    async def open_case(self, case: Case, phrase: str, summary: str) -> Case:
+    async def open_case(self, case: Case, opened: OpenCase | None = None) -> Case:
         """Post the case card (in its own forum topic when the group is a forum), exactly once."""
         async with self.conversations.locks.hold(f"case:{case.id}"):
             fresh = await self.storage.case_by_id(case.id) or case
@@ -66,7 +66,7 @@ class Relay:
                 topic = await self.bot.create_forum_topic(self.group, self._topic_name(fresh))
                 fresh = replace(fresh, thread_id=topic.message_thread_id)
                 await self.storage.update_case(fresh)
-            card = operator_card(self.content, fresh, self.lang, phrase, summary)
+            card = operator_card(self.content, fresh, self.lang, opened)
             sent = await send_text(self.bot, self.group, card, thread_id=fresh.thread_id)
             if not self.is_forum:
                 fresh = replace(fresh, thread_id=-sent[-1].message_id)

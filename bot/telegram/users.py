@@ -107,7 +107,7 @@ class UserSide:
             item = await self.outbox.write(case, TO_OPERATORS, own_message)
         opened = next((e for e in outcome.events if isinstance(e, OpenCase)), None)
         if outcome.opened and opened is not None:
-            case = await self.relay.open_case(case, opened.phrase, opened.summary)
+            case = await self.relay.open_case(case, opened)
             log.info("case_opened", extra=_case_fields(case))
             await self.timers.case_opened(case)
         if item is not None:
