@@ -10,7 +10,7 @@ from bot.risk.detector import RiskDetector, RiskVerdict
 from bot.risk.model import load_model
 from bot.text.language import LANGS, LanguageGuesser
 
-ANSWER_SCORE = 38.0
+ANSWER_SCORE = 35.0
 SUGGEST_SCORE = 28.0
 CLEAR_MARGIN = 8.0
 
@@ -79,6 +79,7 @@ def _phrasings(content: Content) -> list[Phrasing]:
         for lang in LANGS:
             texts = [topic.title.get(lang, "")]
             texts += topic.phrasings.get(lang, [])
-            texts += topic.keywords.get(lang, [])
             found += [Phrasing(topic.id, lang, text) for text in texts if text]
+            keywords = topic.keywords.get(lang, [])
+            found += [Phrasing(topic.id, lang, word, keyword=True) for word in keywords if word]
     return found

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -22,6 +22,9 @@ RESCORE = 12
 PHRASING_SHARE = 0.6
 STRONG_EVIDENCE = 6.0
 WORD_CACHE = 20_000
+# A query word that is a keyword of a few topics only (a country, a city) lifts those topics.
+KEYWORD_BONUS = 3.0
+KEYWORD_TOPICS = 2
 
 Array = npt.NDArray[np.float64]
 Rows = npt.NDArray[np.int32]
@@ -34,6 +37,7 @@ class Phrasing:
     topic_id: str
     lang: str
     text: str
+    keyword: bool = False
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,7 @@ class _Evidence:
     topic_rows: Rows
     topic_gains: Array
     mass: float
+    keyword_topics: Rows
 
 
 @dataclass
@@ -66,6 +71,7 @@ class FaqIndex:
     topic_postings: dict[str, Rows] = field(default_factory=dict)
     idf: dict[str, float] = field(default_factory=dict)
     stems: dict[str, set[str]] = field(default_factory=dict)
+    keyword_topics: dict[str, Rows] = field(default_factory=dict)
     _evidence_cache: dict[str, _Evidence] = field(default_factory=dict)
 
     @classmethod
@@ -77,6 +83,7 @@ class FaqIndex:
         topic_number: dict[str, int] = {}
         entry_topic: list[int] = []
         entry_words: list[tuple[str, ...]] = []
+        keyword_topics: dict[str, set[int]] = defaultdict(set)
         for phrasing in phrasings:
             text = skeleton(phrasing.text)
             words = tuple(dict.fromkeys(text.split()))
@@ -86,6 +93,8 @@ class FaqIndex:
             for word in words:
                 postings[word].append(len(entry_topic))
                 topics_of[word].add(topic)
+                if phrasing.keyword:
+                    keyword_topics[word].add(topic)
             entry_topic.append(topic)
             entry_words.append(words)
             index.texts.append(text)
@@ -97,6 +106,11 @@ class FaqIndex:
         index.idf = {w: math.log(1 + total / len(t)) for w, t in topics_of.items()}
         index.entry_mass = np.array([sum(index.idf[w] for w in ws) for ws in entry_words])
         index.stems = _stem_index(index.idf)
+        index.keyword_topics = {
+            w: np.array(sorted(t), np.int32)
+            for w, t in keyword_topics.items()
+            if len(t) <= KEYWORD_TOPICS
+        }
         for word in index.idf:
             index._evidence(word)
         return index
@@ -123,7 +137,7 @@ class FaqIndex:
         words = list(dict.fromkeys(query.split()))
         if not words or not self.texts:
             return FaqMatch(None, 0.0)
-        gains, topic_gains, query_mass = self._gather(words)
+        gains, topic_gains, query_mass, keyword_hits = self._gather(words)
         touched = np.flatnonzero(gains)
         if not len(touched):
             return FaqMatch(None, 0.0)
@@ -137,7 +151,11 @@ class FaqIndex:
                 best[topic] = score
         ranked = sorted(
             (
-                (self.topic_ids[t], self._blend(s, float(topic_gains[t]), query_mass))
+                (
+                    self.topic_ids[t],
+                    self._blend(s, float(topic_gains[t]), query_mass)
+                    + KEYWORD_BONUS * keyword_hits[t],
+                )
                 for t, s in best.items()
             ),
             key=lambda item: -item[1],
@@ -145,17 +163,23 @@ class FaqIndex:
         top_id, top_score = ranked[0]
         return FaqMatch(top_id, round(top_score, 1), tuple(ranked[1:limit]))
 
-    def _gather(self, words: list[str]) -> tuple[Array, Array, float]:
-        """Per entry and per topic, the idf mass of query words found (best spelling per word)."""
+    def _gather(self, words: list[str]) -> tuple[Array, Array, float, Counter[int]]:
+        """Per entry and per topic, the idf mass of query words found (best spelling per word).
+
+        Also per topic, how many query words are its distinctive keywords.
+        """
         gains = np.zeros(len(self.texts))
         topic_gains = np.zeros(len(self.topic_ids))
+        keyword_hits: Counter[int] = Counter()
         query_mass = 0.0
         for word in words:
             evidence = self._evidence(word)
             gains[evidence.rows] += evidence.gains
             topic_gains[evidence.topic_rows] += evidence.topic_gains
+            if len(evidence.keyword_topics):
+                keyword_hits.update(evidence.keyword_topics.tolist())
             query_mass += evidence.mass
-        return gains, topic_gains, query_mass
+        return gains, topic_gains, query_mass, keyword_hits
 
     def _evidence(self, word: str) -> _Evidence:
         """What one query word adds to each entry and topic; computed once per distinct word."""
@@ -175,11 +199,17 @@ class FaqIndex:
             [(self.topic_postings[w], s * self.idf[w]) for w, s in similar]
         )
         mass = max((self.idf[w] for w, _ in similar), default=self._unknown_idf(word))
-        evidence = _Evidence(rows, gains, topic_rows, topic_gains, mass)
+        keyword_topics = self._keyword_topics(w for w, _ in similar)
+        evidence = _Evidence(rows, gains, topic_rows, topic_gains, mass, keyword_topics)
         if len(self._evidence_cache) > WORD_CACHE:
             self._evidence_cache.clear()
         self._evidence_cache[word] = evidence
         return evidence
+
+    def _keyword_topics(self, spellings: Iterable[str]) -> Rows:
+        """Topics keeping any spelling of the word as a distinctive keyword, each once."""
+        found = [self.keyword_topics[w] for w in spellings if w in self.keyword_topics]
+        return np.unique(np.concatenate(found)) if found else np.zeros(0, np.int32)
 
     def _unknown_idf(self, word: str) -> float:
         """Unknown long words weigh on the query a little, digits and short words barely."""
