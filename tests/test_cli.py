@@ -119,23 +119,23 @@ def test_understanding_stays_above_its_floors(content: Content, name: str) -> No
 
 def _floors(faq: float, faq_each: float, **danger: float) -> dict[str, float]:
     learned = {"risk_recall": 0.99, "risk_reached": 0.99, "human_request_recall": 0.95}
-    learned |= {"risk_false_alarm": 0.01, "faq_false_alarm": 0.01, "faq_asked": 0.01}
+    learned |= {"risk_false_alarm": 0.01, "faq_false_alarm": 0.01, "faq_asked": 0.03}
     return {"faq_top1": faq, "faq_top1_each": faq_each, **learned, **danger}
 
 
 # The first three sets taught the danger model: their risk floors only catch breakage.
 FLOORS = {
-    "eval": _floors(0.94, 0.90),
-    "holdout": _floors(0.93, 0.91),
-    "holdout2": _floors(0.95, 0.91),
+    "eval": _floors(0.95, 0.91),
+    "holdout": _floors(0.94, 0.92),
+    "holdout2": _floors(0.97, 0.95),
     "holdout3": _floors(
         0.88,
-        0.72,
-        risk_recall=0.91,
-        risk_reached=0.96,
+        0.74,
+        risk_recall=0.92,
+        risk_reached=0.97,
         human_request_recall=0.95,
-        risk_false_alarm=0.06,
+        risk_false_alarm=0.05,
         faq_false_alarm=0.03,
-        faq_asked=0.03,
+        faq_asked=0.05,
     ),
 }
