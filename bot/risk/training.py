@@ -137,7 +137,7 @@ def fit(corpus: Corpus, with_kinds: bool = True) -> Fitted:
 
     vectorizers = [
         TfidfVectorizer(
-            analyzer=_analyzer(name), sublinear_tf=True, min_df=MIN_MESSAGES, dtype=np.float64
+            analyzer=_Analyzer(name), sublinear_tf=True, min_df=MIN_MESSAGES, dtype=np.float64
         )
         for name in ANALYZERS
     ]
@@ -168,7 +168,7 @@ def export(fitted: Fitted, thresholds: Thresholds) -> RiskModel:
     )
 
 
-class _analyzer:
+class _Analyzer:
     """A picklable analyzer: skeleton words of the raw text, then one kind of feature."""
 
     def __init__(self, name: str) -> None:
