@@ -125,12 +125,12 @@ def _floors(faq: float, faq_each: float, **danger: float) -> dict[str, float]:
 
 # The first three sets taught the danger model: their risk floors only catch breakage.
 FLOORS = {
-    "eval": _floors(0.95, 0.91),
-    "holdout": _floors(0.94, 0.92),
+    "eval": _floors(0.96, 0.93),
+    "holdout": _floors(0.96, 0.92),
     "holdout2": _floors(0.97, 0.95),
     "holdout3": _floors(
-        0.88,
-        0.74,
+        0.90,
+        0.80,
         risk_recall=0.92,
         risk_reached=0.97,
         human_request_recall=0.95,
