@@ -6,7 +6,6 @@ Needs scikit-learn (a dev dependency). Every `*_risk.jsonl` / `*_faq.jsonl` set 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from bot.evaluation import read_jsonl
 from bot.risk.detector import RiskDetector
 from bot.risk.features import ANALYZERS, folded_words
 from bot.risk.model import FeatureBlock, RiskModel, Vector
@@ -109,10 +109,8 @@ def held_out_rows(data_dir: Path) -> list[dict[str, Any]]:
 
 
 def _rows(path: Path) -> list[dict[str, Any]]:
-    if not path.is_file():
-        return []
-    with path.open(encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
+    """A set's rows; a set without that kind of file (no FAQ questions) has none."""
+    return read_jsonl(path) if path.is_file() else []
 
 
 @dataclass(frozen=True)
