@@ -33,10 +33,11 @@ CYRILLIC_TO_LATIN: dict[str, str] = {
 _CYRILLIC_TABLE = str.maketrans(CYRILLIC_TO_LATIN)
 
 # Latin spellings that stand for one sound, folded to one letter. Order matters: longest first.
+# "yo" meets Cyrillic ё, which Russians type as е: Tajik/Uzbek "yordam" = "ёрдам", "yosh" = "ёш".
 _LATIN_FOLDS: list[tuple[str, str]] = [
     ("shch", "š"), ("sch", "š"), ("sh", "š"), ("ch", "č"), ("zh", "j"), ("kh", "h"),
     ("ts", "s"), ("tz", "s"), ("ck", "k"), ("x", "h"), ("q", "k"), ("w", "v"), ("c", "s"),
-    ("y", "i"),
+    ("yo", "e"), ("y", "i"),
 ]  # fmt: skip
 _LATIN_FOLD_RE = re.compile("|".join(re.escape(src) for src, _ in _LATIN_FOLDS))
 _LATIN_FOLD_MAP = dict(_LATIN_FOLDS)
