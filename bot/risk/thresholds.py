@@ -43,16 +43,19 @@ class Thresholds:
 
 @dataclass(frozen=True)
 class Evidence:
-    """Per message: out-of-fold probability, whether a rule fired, and what it really is."""
+    """Per message: out-of-fold probability, whether a (firm) rule fired, and what it really is."""
 
     probability: npt.NDArray[np.float64]
     rule_fired: Mask
     danger: Mask
     question: Mask
     fair: Mask
+    firm_fired: Mask
 
     def handed_over(self, alarm: float, confirm: float) -> Mask:
-        return (self.probability >= alarm) | (self.rule_fired & (self.probability >= confirm))
+        """What `detector.weigh` hands over, for every message at once."""
+        confirmed = self.rule_fired & (self.probability >= confirm)
+        return (self.probability >= alarm) | confirmed | self.firm_fired
 
     @property
     def dangers(self) -> Mask:
