@@ -140,5 +140,5 @@ def test_thresholds_catch_most_dangers_within_the_false_alarm_budget() -> None:
     assert chosen.recall == 0.75 and chosen.false_alarms == 0.04
     fired = evidence.handed_over(chosen.alarm, chosen.confirm)
     assert fired[:4].sum() == 3 and fired[4:29].sum() == 1
-    assert chosen.ask == 0.1  # the lowest cut-off that asks at most one question in twenty
+    assert chosen.ask == 0.06  # the lowest cut-off that asks at most one question in twenty
     assert chosen.reached == 1.0

@@ -18,7 +18,7 @@ LEXICON_TUNED_ON = ("eval_risk", "eval_faq", "holdout_risk", "holdout_faq")
 FALSE_ALARM_BUDGET = 0.06  # hard negatives handed to a person: a missed danger costs more
 QUESTION_ASK_BUDGET = 0.05  # ordinary questions followed by "are you safe?"
 CONFIRM_CAP = 0.2  # the model overrules an editors' rule only when it finds danger unlikely
-STEPS = np.round(np.arange(0.0, 1.0001, 0.05), 2)
+STEPS = np.round(np.arange(0.0, 1.0001, 0.01), 2)  # fine: a coarse grid jumps past the budget
 
 
 @dataclass(frozen=True)

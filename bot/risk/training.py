@@ -33,6 +33,8 @@ TRAINING_SETS = (
     "train7",
     "train8",
     "train9",
+    "train10",
+    "train11",
 )
 HELD_OUT_SETS = ("holdout3",)
 CATEGORIES = (
