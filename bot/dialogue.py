@@ -277,7 +277,8 @@ class Dialogue:
         if state.flow:
             flow_result = self._text_in_flow(state, text, lang)
             if flow_result is not None:
-                return flow_result
+                flow_state, events = flow_result
+                return flow_state, events + self._safety_check(triage, lang)
         return state, self._faq_reply(triage, lang) + self._safety_check(triage, lang)
 
     def _safety_check(self, triage: Triage, lang: str) -> list[Event]:

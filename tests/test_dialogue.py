@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.content.loader import Content
+from bot.content.models import Flow
 from bot.dialogue import Dialogue
 from bot.events import (
     Ask,
@@ -21,8 +22,10 @@ from bot.events import (
     Say,
     ShowMenu,
 )
+from bot.flows.engine import replay
 from bot.handoff.cases import operator_card
 from bot.handoff.model import Case
+from bot.menu import human_button
 from bot.state import State
 from bot.text.language import LANGS
 from bot.understanding import Understanding
@@ -150,6 +153,30 @@ def test_possible_danger_gets_the_answer_and_a_plain_safety_question(content: Co
     assert CountEvent("safety_check") in events
     _, pressed = doubting.handle(state, press("v1:h"))
     assert isinstance(pressed[0], OpenCase) and pressed[0].reason == "request"
+
+
+def test_a_checklist_asks_about_safety_after_a_worrying_typed_answer(content: Content) -> None:
+    understanding = Understanding(content)
+    model = understanding.detector.model
+    assert model is not None
+    understanding.detector.model = replace(model, ask=0.0, confirm=0.0, alarm=1.01)
+    flow = content.flows["offer-check"]
+    state = State(lang="en", flow={"flow": flow.id, "answers": _answers_until(flow, "other")})
+    after, events = Dialogue(content, understanding).handle(state, text("the boss is strange"))
+    assert after.flow is not None and after.flow["answers"][-1][0] == "other"
+    assert events[-1] == CountEvent("safety_check")
+    assert events[-2] == Ask(content.text("safety_check", "en"), (human_button(content, "en"),))
+
+
+def _answers_until(flow: Flow, step_id: str) -> list[list[str]]:
+    """The first option of every step before `step_id`, along the path the flow takes."""
+    answers: list[list[str]] = []
+    while (index := replay(flow, answers).index) is not None:
+        step = flow.steps[index]
+        if step.id == step_id:
+            return answers
+        answers.append([step.id, step.options[0].id])
+    raise AssertionError(f"{step_id} not reached")
 
 
 def test_plain_questions_get_no_safety_question(dialogue: Dialogue, content: Content) -> None:

@@ -80,6 +80,18 @@ def test_rules_alarm_stands_unless_the_model_finds_it_very_unlikely(shipped: Ris
     assert kept.probability == unsure.probability
 
 
+def test_a_firm_rule_stands_whatever_the_model_thinks(shipped: RiskModel) -> None:
+    firm = RiskMatch("immediate_danger", "@suicide", "не хочу жить", firm=True)
+    ordinary = RiskMatch("violence", "@hit", "побили")
+    doubtful = ModelVerdict(0.0, ("violence",), ())
+    assert weigh(RiskVerdict((firm, ordinary)), doubtful, shipped).matches == (firm,)
+
+
+def test_firm_patterns_are_marked_so_in_the_detector(content: Content) -> None:
+    verdict = RiskDetector.from_content(content.risk).detect_by_rules("не хочу жить больше")
+    assert [(m.category, m.firm) for m in verdict.matches] == [("immediate_danger", True)]
+
+
 def test_model_alone_raises_the_alarm_and_names_kinds_and_words(shipped: RiskModel) -> None:
     quiet = RiskVerdict(human_request=True)
     sure = ModelVerdict(shipped.alarm, ("debt_bondage", "confinement"), ("долг", "растет"))
@@ -120,6 +132,7 @@ def test_thresholds_catch_most_dangers_within_the_false_alarm_budget() -> None:
         danger=np.array([True] * 4 + [False] * 45),
         question=np.array([False] * 29 + [True] * 20),
         fair=np.ones(49, dtype=bool),
+        firm_fired=np.zeros(49, dtype=bool),
     )
     chosen = choose(evidence)
     # One false alarm in 25 is the budget. Catching all four dangers would take the 0.7
@@ -127,5 +140,5 @@ def test_thresholds_catch_most_dangers_within_the_false_alarm_budget() -> None:
     assert chosen.recall == 0.75 and chosen.false_alarms == 0.04
     fired = evidence.handed_over(chosen.alarm, chosen.confirm)
     assert fired[:4].sum() == 3 and fired[4:29].sum() == 1
-    assert chosen.ask == 0.1  # the lowest cut-off that asks at most one question in twenty
+    assert chosen.ask == 0.06  # the lowest cut-off that asks at most one question in twenty
     assert chosen.reached == 1.0

@@ -103,6 +103,8 @@ class RiskCategory(Frozen):
     id: Slug
     label: Text
     patterns: RiskPatterns
+    # Patterns that hand over whatever the danger model thinks (wishing to die, a threat to kill).
+    firm: RiskGuards = Field(default_factory=dict)
     unless: RiskGuards = Field(default_factory=dict)
 
 

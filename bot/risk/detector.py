@@ -22,6 +22,7 @@ class RiskMatch:
     category: str
     pattern: str
     phrase: str
+    firm: bool = False  # an editors' pattern the danger model may not overrule
 
 
 @dataclass(frozen=True)
@@ -49,8 +50,9 @@ class RiskVerdict:
 @dataclass(frozen=True)
 class _Rule:
     category: str
-    patterns: tuple[Pattern, ...]
+    patterns: tuple[Pattern, ...]  # firm patterns first
     guards: tuple[Pattern, ...]
+    firm: int = 0  # how many of the patterns are firm
 
 
 class RiskDetector:
@@ -81,7 +83,7 @@ class RiskDetector:
     def from_content(cls, risk: RiskFile, model: RiskModel | None = None) -> RiskDetector:
         words = word_lists(risk)
         rules = [_rule(HUMAN_REQUEST, risk.human_request, risk.human_request_unless, words)]
-        rules += [_rule(c.id, c.patterns, c.unless, words) for c in risk.categories]
+        rules += [_rule(c.id, c.patterns, c.unless, words, c.firm) for c in risk.categories]
         negations = frozenset(fold(clean(word)) for word in risk.negations)
         return cls(rules, negations, model)
 
@@ -122,7 +124,7 @@ class RiskDetector:
     @staticmethod
     def _fire(rule: _Rule, message: Message, live: set[int], typed: list[str]) -> RiskMatch | None:
         """The rule's first pattern that fires, unless a guard fires too; `live` skips the rest."""
-        for pattern in rule.patterns:
+        for number, pattern in enumerate(rule.patterns):
             positions = find(pattern, message) if id(pattern) in live else None
             if positions is None:
                 continue
@@ -131,20 +133,21 @@ class RiskDetector:
             ):
                 return None
             phrase = " ".join(typed[pos] for pos in positions)
-            return RiskMatch(rule.category, pattern.source, phrase)
+            return RiskMatch(rule.category, pattern.source, phrase, number < rule.firm)
         return None
 
 
 def weigh(rules: RiskVerdict, reading: ModelVerdict, model: RiskModel) -> RiskVerdict:
     """Rules and model decide together: either alone misses what the other sees.
 
-    A rule's alarm stands unless the model finds danger very unlikely (`confirm`); the model
+    A rule's alarm stands unless the model finds danger very unlikely (`confirm`) and the rule
+    is not firm; the model
     alone raises the alarm when it is fairly sure (`alarm`) and names the words that weighed most.
     Below that but not far (`ask`), the bot answers and asks whether the person is safe.
     """
     matches = rules.matches
     if matches and reading.probability < model.confirm:
-        matches = ()
+        matches = tuple(match for match in matches if match.firm)
     elif not matches and reading.probability >= model.alarm:
         phrase = ", ".join(reading.evidence)
         matches = tuple(RiskMatch(c, MODEL_PATTERN, phrase) for c in reading.categories)
@@ -165,13 +168,20 @@ def _rule(
     patterns: Mapping[str, Iterable[str]],
     guards: Mapping[str, Iterable[str]],
     words: Mapping[str, Sequence[str]],
+    firm: Mapping[str, Iterable[str]] | None = None,
 ) -> _Rule:
+    firm_patterns = _parsed(firm or {}, words)
     return _Rule(
         category,
-        tuple(parse_pattern(expand(p, words)) for texts in patterns.values() for p in texts),
-        tuple(
-            parse_pattern(expand(p, words), fuzzy=False)
-            for texts in guards.values()
-            for p in texts
-        ),
+        firm_patterns + _parsed(patterns, words),
+        _parsed(guards, words, fuzzy=False),
+        len(firm_patterns),
+    )
+
+
+def _parsed(
+    patterns: Mapping[str, Iterable[str]], words: Mapping[str, Sequence[str]], fuzzy: bool = True
+) -> tuple[Pattern, ...]:
+    return tuple(
+        parse_pattern(expand(p, words), fuzzy=fuzzy) for texts in patterns.values() for p in texts
     )

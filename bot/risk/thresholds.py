@@ -18,7 +18,7 @@ LEXICON_TUNED_ON = ("eval_risk", "eval_faq", "holdout_risk", "holdout_faq")
 FALSE_ALARM_BUDGET = 0.06  # hard negatives handed to a person: a missed danger costs more
 QUESTION_ASK_BUDGET = 0.05  # ordinary questions followed by "are you safe?"
 CONFIRM_CAP = 0.2  # the model overrules an editors' rule only when it finds danger unlikely
-STEPS = np.round(np.arange(0.0, 1.0001, 0.05), 2)
+STEPS = np.round(np.arange(0.0, 1.0001, 0.01), 2)  # fine: a coarse grid jumps past the budget
 
 
 @dataclass(frozen=True)
@@ -43,16 +43,19 @@ class Thresholds:
 
 @dataclass(frozen=True)
 class Evidence:
-    """Per message: out-of-fold probability, whether a rule fired, and what it really is."""
+    """Per message: out-of-fold probability, whether a (firm) rule fired, and what it really is."""
 
     probability: npt.NDArray[np.float64]
     rule_fired: Mask
     danger: Mask
     question: Mask
     fair: Mask
+    firm_fired: Mask
 
     def handed_over(self, alarm: float, confirm: float) -> Mask:
-        return (self.probability >= alarm) | (self.rule_fired & (self.probability >= confirm))
+        """What `detector.weigh` hands over, for every message at once."""
+        confirmed = self.rule_fired & (self.probability >= confirm)
+        return (self.probability >= alarm) | confirmed | self.firm_fired
 
     @property
     def dangers(self) -> Mask:

@@ -30,6 +30,11 @@ TRAINING_SETS = (
     "train4",
     "train5",
     "train6",
+    "train7",
+    "train8",
+    "train9",
+    "train10",
+    "train11",
 )
 HELD_OUT_SETS = ("holdout3",)
 CATEGORIES = (
@@ -202,10 +207,12 @@ def out_of_fold(corpus: Corpus, folds: int = 5) -> Vector:
 
 def gather_evidence(corpus: Corpus, rules: RiskDetector) -> Evidence:
     """What threshold choice needs: out-of-fold probabilities and the rules' verdicts."""
+    verdicts = [rules.detect_by_rules(text) for text in corpus.texts]
     return Evidence(
         probability=out_of_fold(corpus),
-        rule_fired=np.array([rules.detect_by_rules(text).is_risk for text in corpus.texts]),
+        rule_fired=np.array([verdict.is_risk for verdict in verdicts]),
         danger=np.array(corpus.danger, dtype=bool),
         question=np.array(corpus.questions, dtype=bool),
         fair=np.array([source not in LEXICON_TUNED_ON for source in corpus.sources]),
+        firm_fired=np.array([any(m.firm for m in verdict.matches) for verdict in verdicts]),
     )
