@@ -129,8 +129,8 @@ FLOORS = {
     "holdout": _floors(0.96, 0.92),
     "holdout2": _floors(0.97, 0.95),
     "holdout3": _floors(
-        0.90,
-        0.80,
+        0.91,
+        0.84,
         risk_recall=0.92,
         risk_reached=0.97,
         human_request_recall=0.95,
