@@ -137,12 +137,7 @@ def test_asking_for_a_person_opens_a_case(dialogue: Dialogue) -> None:
 
 
 def test_possible_danger_gets_the_answer_and_a_plain_safety_question(content: Content) -> None:
-    understanding = Understanding(content)
-    model = understanding.detector.model
-    assert model is not None
-    # Every message now falls between "ask" and "alarm": the model doubts, nothing is certain.
-    understanding.detector.model = replace(model, ask=0.0, confirm=0.0, alarm=1.01)
-    doubting = Dialogue(content, understanding)
+    doubting = _doubting_dialogue(content)
     state, events = doubting.handle(State(lang="en"), text("how do i send money home safely"))
     assert state.case is None
     assert isinstance(events[0], Ask)  # the FAQ answer comes first, unchanged
@@ -156,16 +151,21 @@ def test_possible_danger_gets_the_answer_and_a_plain_safety_question(content: Co
 
 
 def test_a_checklist_asks_about_safety_after_a_worrying_typed_answer(content: Content) -> None:
+    flow = content.flows["offer-check"]
+    state = State(lang="en", flow={"flow": flow.id, "answers": _answers_until(flow, "other")})
+    after, events = _doubting_dialogue(content).handle(state, text("the boss is strange"))
+    assert after.flow is not None and after.flow["answers"][-1][0] == "other"
+    assert events[-1] == CountEvent("safety_check")
+    assert events[-2] == Ask(content.text("safety_check", "en"), (human_button(content, "en"),))
+
+
+def _doubting_dialogue(content: Content) -> Dialogue:
+    """Every message falls between "ask" and "alarm": the model doubts, nothing is certain."""
     understanding = Understanding(content)
     model = understanding.detector.model
     assert model is not None
     understanding.detector.model = replace(model, ask=0.0, confirm=0.0, alarm=1.01)
-    flow = content.flows["offer-check"]
-    state = State(lang="en", flow={"flow": flow.id, "answers": _answers_until(flow, "other")})
-    after, events = Dialogue(content, understanding).handle(state, text("the boss is strange"))
-    assert after.flow is not None and after.flow["answers"][-1][0] == "other"
-    assert events[-1] == CountEvent("safety_check")
-    assert events[-2] == Ask(content.text("safety_check", "en"), (human_button(content, "en"),))
+    return Dialogue(content, understanding)
 
 
 def _answers_until(flow: Flow, step_id: str) -> list[list[str]]:
