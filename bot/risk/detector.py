@@ -140,9 +140,9 @@ class RiskDetector:
 def weigh(rules: RiskVerdict, reading: ModelVerdict, model: RiskModel) -> RiskVerdict:
     """Rules and model decide together: either alone misses what the other sees.
 
-    A rule's alarm stands unless the model finds danger very unlikely (`confirm`) and the rule
-    is not firm; the model
-    alone raises the alarm when it is fairly sure (`alarm`) and names the words that weighed most.
+    A rule's alarm stands unless the model finds danger very unlikely (`confirm`) and the rule is
+    not firm; the model alone raises the alarm when it is fairly sure (`alarm`) and names the
+    words that weighed most.
     Below that but not far (`ask`), the bot answers and asks whether the person is safe.
     """
     matches = rules.matches
@@ -182,6 +182,7 @@ def _rule(
 def _parsed(
     patterns: Mapping[str, Iterable[str]], words: Mapping[str, Sequence[str]], fuzzy: bool = True
 ) -> tuple[Pattern, ...]:
+    """Every language's patterns compiled into one tuple: a message may mix languages."""
     return tuple(
         parse_pattern(expand(p, words), fuzzy=fuzzy) for texts in patterns.values() for p in texts
     )
