@@ -237,7 +237,7 @@ def _summed(parts: list[tuple[Rows, Array]], size: int) -> Array:
     """Gains added up per row over all parts."""
     rows = np.concatenate([rows for rows, _ in parts])
     gains = np.concatenate([gains for _, gains in parts])
-    return np.bincount(rows, weights=gains, minlength=size).astype(np.float64)
+    return np.asarray(np.bincount(rows, weights=gains, minlength=size), dtype=np.float64)
 
 
 def _best_per_row(postings: list[tuple[Rows, float]]) -> tuple[Rows, Array]:
