@@ -35,6 +35,9 @@ TRAINING_SETS = (
     "train9",
     "train10",
     "train11",
+    "train12",
+    "train13",
+    "train14",
 )
 HELD_OUT_SETS = ("holdout3",)
 CATEGORIES = (
