@@ -87,6 +87,8 @@ def test_human_request_has_its_own_guards(content: Content) -> None:
     assert detector.detect("хочу поговорить с оператором").human_request
     assert not detector.detect("какой мобильный оператор дешевле для звонков домой").needs_human
     assert not detector.detect("оператор банка не отвечает, карта заблокирована").needs_human
+    assert not detector.detect("ба фермаи Британия бо оператор чи тавр равам").needs_human
+    assert not detector.detect("which scheme operator is best for uk farm work").needs_human
 
 
 # --- lexicon: each category, in several languages, and the everyday look-alikes --------------
