@@ -129,13 +129,13 @@ FLOORS = {
     "holdout": _floors(0.96, 0.92),
     "holdout2": _floors(0.97, 0.95),
     "holdout3": _floors(
-        0.91,
-        0.84,
-        risk_recall=0.93,
+        0.92,
+        0.86,
+        risk_recall=0.94,
         risk_reached=0.97,
         human_request_recall=0.95,
-        risk_false_alarm=0.05,
+        risk_false_alarm=0.03,
         faq_false_alarm=0.03,
-        faq_asked=0.06,
+        faq_asked=0.05,
     ),
 }

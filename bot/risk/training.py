@@ -38,6 +38,9 @@ TRAINING_SETS = (
     "train12",
     "train13",
     "train14",
+    "train15",
+    "train16",
+    "train17",
 )
 HELD_OUT_SETS = ("holdout3",)
 CATEGORIES = (
