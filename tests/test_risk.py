@@ -101,6 +101,10 @@ DANGER = {
         "корфармо шиносномаҳоро ҷамъ карда гирифт",
         "the agency took our passports at the airport",
         "паспорта забрали якобы для регистрации и до сих пор не вернули",
+        # A bare first message, with nothing around it for the model to go on.
+        "my employer took my passport",
+        "работодатель забрал паспорт",
+        "кожоюн паспортумду бербей жатат",
     ],
     "confinement": [
         "вечером охранник закрывает ворота, выходить запрещено",
