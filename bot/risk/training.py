@@ -41,6 +41,9 @@ TRAINING_SETS = (
     "train15",
     "train16",
     "train17",
+    "train18",
+    "train19",
+    "train20",
 )
 HELD_OUT_SETS = ("holdout3",)
 CATEGORIES = (
