@@ -119,7 +119,7 @@ def test_understanding_stays_above_its_floors(content: Content, name: str) -> No
 
 def _floors(faq: float, faq_each: float, **danger: float) -> dict[str, float]:
     learned = {"risk_recall": 0.99, "risk_reached": 0.99, "human_request_recall": 0.95}
-    learned |= {"risk_false_alarm": 0.01, "faq_false_alarm": 0.01, "faq_asked": 0.04}
+    learned |= {"risk_false_alarm": 0.01, "faq_false_alarm": 0.01, "faq_asked": 0.05}
     return {"faq_top1": faq, "faq_top1_each": faq_each, **learned, **danger}
 
 

@@ -248,3 +248,23 @@ def test_a_match_quotes_the_users_own_words(detector: RiskDetector) -> None:
     verdict = detector.detect("Бригадир ЗАБРАЛ паспорт!!!")
     assert verdict.matches[0].category == "document_retention"
     assert verdict.matches[0].phrase == "забрал паспорт"
+
+
+SMALL_TALK = [
+    "приветствую",
+    "спасибо вам",
+    "hi there",
+    "ok thanks bro",
+    "salom aka",
+    "рахмат сизге",
+    "ташаккури зиёд",
+    "12",
+    "+7 925 000 00 00",
+]
+
+
+@pytest.mark.parametrize("text", SMALL_TALK)
+def test_greetings_thanks_and_numbers_are_not_handed_over(content: Content, text: str) -> None:
+    """The first thing many people type; the model reads too little in it to decide alone."""
+    verdict = RiskDetector.from_content(content.risk, load_model()).detect(text)
+    assert not verdict.needs_human, (text, verdict.probability)

@@ -24,6 +24,7 @@ from bot.text.normalize import words
 
 MODEL_PATH = Path(__file__).with_name("danger-model.json.gz")
 EVIDENCE_WORDS = 3
+WORDS_TO_ALARM = 2  # one word ("привет", "да", "sroch") is too little to hand over on alone
 WORDS_KEPT = 50_000
 
 Vector = npt.NDArray[np.float64]
@@ -36,6 +37,11 @@ class ModelVerdict:
     probability: float
     categories: tuple[str, ...]
     evidence: tuple[str, ...]
+    words: int = WORDS_TO_ALARM  # words with letters the model read
+
+    @property
+    def enough_words(self) -> bool:
+        return self.words >= WORDS_TO_ALARM
 
 
 @dataclass(frozen=True)
@@ -96,10 +102,11 @@ class RiskModel:
     def score(self, text: str) -> ModelVerdict:
         """The model's reading of one message."""
         pairs = words(text)
+        lettered = sum(any(c.isalpha() for c in skeleton) for _, skeleton in pairs)
         parts = [block.vector([skeleton for _, skeleton in pairs]) for block in self.blocks]
         columns = np.concatenate([part[0] for part in parts])
         if not len(columns):
-            return ModelVerdict(0.0, (), ())
+            return ModelVerdict(0.0, (), (), lettered)
         values = np.concatenate([part[1] for part in parts])
         pushes = self.danger[columns] * values
         probability = _sigmoid(float(pushes.sum()) + self.danger_bias)
@@ -107,9 +114,9 @@ class RiskModel:
         likely = [name for name, logit in zip(self.categories, kinds, strict=True) if logit >= 0]
         chosen = likely or [self.categories[int(np.argmax(kinds))]]
         if probability < self.alarm:
-            return ModelVerdict(probability, tuple(chosen), ())
+            return ModelVerdict(probability, tuple(chosen), (), lettered)
         push_of = dict(zip(columns.tolist(), pushes.tolist(), strict=True))
-        return ModelVerdict(probability, tuple(chosen), self._evidence(pairs, push_of))
+        return ModelVerdict(probability, tuple(chosen), self._evidence(pairs, push_of), lettered)
 
     def _evidence(
         self, pairs: list[tuple[str, str]], push_of: dict[int, float]

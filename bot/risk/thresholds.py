@@ -15,6 +15,9 @@ import numpy.typing as npt
 Mask = npt.NDArray[np.bool_]
 
 LEXICON_TUNED_ON = ("eval_risk", "eval_faq", "holdout_risk", "holdout_faq")
+# Greetings, thanks, yes/no and bare numbers: taught to the model, kept out of the budget,
+# where hundreds of easy negatives would let the cut-offs drop.
+SMALL_TALK = ("smalltalk_risk",)
 FALSE_ALARM_BUDGET = 0.06  # hard negatives handed to a person: a missed danger costs more
 QUESTION_ASK_BUDGET = 0.05  # ordinary questions followed by "are you safe?"
 CONFIRM_CAP = 0.2  # the model overrules an editors' rule only when it finds danger unlikely

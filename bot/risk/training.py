@@ -17,7 +17,7 @@ from bot.evaluation import read_jsonl
 from bot.risk.detector import RiskDetector
 from bot.risk.features import ANALYZERS, folded_words
 from bot.risk.model import FeatureBlock, RiskModel, Vector
-from bot.risk.thresholds import LEXICON_TUNED_ON, Evidence, Thresholds
+from bot.risk.thresholds import LEXICON_TUNED_ON, SMALL_TALK, Evidence, Thresholds
 from bot.text.normalize import skeleton
 
 TRAINING_SETS = (
@@ -44,6 +44,7 @@ TRAINING_SETS = (
     "train18",
     "train19",
     "train20",
+    "smalltalk",
 )
 HELD_OUT_SETS = ("holdout3",)
 CATEGORIES = (
@@ -222,6 +223,6 @@ def gather_evidence(corpus: Corpus, rules: RiskDetector) -> Evidence:
         rule_fired=np.array([verdict.is_risk for verdict in verdicts]),
         danger=np.array(corpus.danger, dtype=bool),
         question=np.array(corpus.questions, dtype=bool),
-        fair=np.array([source not in LEXICON_TUNED_ON for source in corpus.sources]),
+        fair=np.array([source not in LEXICON_TUNED_ON + SMALL_TALK for source in corpus.sources]),
         firm_fired=np.array([any(m.firm for m in verdict.matches) for verdict in verdicts]),
     )
