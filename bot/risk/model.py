@@ -41,6 +41,7 @@ class ModelVerdict:
 
     @property
     def enough_words(self) -> bool:
+        """Whether the model read enough to hand over on its own."""
         return self.words >= WORDS_TO_ALARM
 
 
