@@ -133,6 +133,7 @@ def test_thresholds_catch_most_dangers_within_the_false_alarm_budget() -> None:
         question=np.array([False] * 29 + [True] * 20),
         fair=np.ones(49, dtype=bool),
         firm_fired=np.zeros(49, dtype=bool),
+        lettered=np.full(49, 3),
     )
     chosen = choose(evidence)
     # One false alarm in 25 is the budget. Catching all four dangers would take the 0.7
@@ -142,3 +143,19 @@ def test_thresholds_catch_most_dangers_within_the_false_alarm_budget() -> None:
     assert fired[:4].sum() == 3 and fired[4:29].sum() == 1
     assert chosen.ask == 0.06  # the lowest cut-off that asks at most one question in twenty
     assert chosen.reached == 1.0
+
+
+def test_thresholds_count_what_one_word_alone_may_do() -> None:
+    # The same reading as `detector.weigh`: one word is asked about, never handed over on its own;
+    # a bare number is neither. A rule's alarm needs no second word.
+    evidence = Evidence(
+        probability=np.array([0.9, 0.9, 0.9, 0.9]),
+        rule_fired=np.array([False, False, False, True]),
+        danger=np.ones(4, dtype=bool),
+        question=np.zeros(4, dtype=bool),
+        fair=np.ones(4, dtype=bool),
+        firm_fired=np.zeros(4, dtype=bool),
+        lettered=np.array([2, 1, 0, 1]),
+    )
+    assert evidence.handed_over(0.5, 0.2).tolist() == [True, False, False, True]
+    assert evidence.asked(0.5, 0.2, 0.3).tolist() == [False, True, False, False]

@@ -45,6 +45,11 @@ ANALYZERS: dict[str, Callable[[Sequence[str]], list[str]]] = {
 PER_WORD: dict[str, Callable[[str], tuple[str, ...]]] = {"letters": pieces_of_word}
 
 
+def lettered_words(folded: Sequence[str]) -> int:
+    """Words with letters: numbers and phone numbers alone give the model nothing to read."""
+    return sum(any(char.isalpha() for char in word) for word in folded)
+
+
 def folded_words(text: str) -> list[str]:
     """The message as skeleton words: every spelling of a word meets the same features."""
     return [folded for _, folded in words(text)]

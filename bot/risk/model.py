@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from bot.risk.features import ANALYZERS, PER_WORD
+from bot.risk.features import ANALYZERS, PER_WORD, lettered_words
 from bot.text.normalize import words
 
 MODEL_PATH = Path(__file__).with_name("danger-model.json.gz")
@@ -103,8 +103,9 @@ class RiskModel:
     def score(self, text: str) -> ModelVerdict:
         """The model's reading of one message."""
         pairs = words(text)
-        lettered = sum(any(c.isalpha() for c in skeleton) for _, skeleton in pairs)
-        parts = [block.vector([skeleton for _, skeleton in pairs]) for block in self.blocks]
+        folded = [skeleton for _, skeleton in pairs]
+        lettered = lettered_words(folded)
+        parts = [block.vector(folded) for block in self.blocks]
         columns = np.concatenate([part[0] for part in parts])
         if not len(columns):
             return ModelVerdict(0.0, (), (), lettered)

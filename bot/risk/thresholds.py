@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from bot.risk.model import WORDS_TO_ALARM
+
 Mask = npt.NDArray[np.bool_]
 
 LEXICON_TUNED_ON = ("eval_risk", "eval_faq", "holdout_risk", "holdout_faq")
@@ -54,11 +56,18 @@ class Evidence:
     question: Mask
     fair: Mask
     firm_fired: Mask
+    lettered: npt.NDArray[np.int64]  # words with letters, as `ModelVerdict.words` counts them
 
     def handed_over(self, alarm: float, confirm: float) -> Mask:
         """What `detector.weigh` hands over, for every message at once."""
         confirmed = self.rule_fired & (self.probability >= confirm)
-        return (self.probability >= alarm) | confirmed | self.firm_fired
+        alone = (self.probability >= alarm) & (self.lettered >= WORDS_TO_ALARM)
+        return alone | confirmed | self.firm_fired
+
+    def asked(self, alarm: float, confirm: float, ask: float) -> Mask:
+        """What `detector.weigh` leaves unhanded but asks "are you safe?" about."""
+        unhanded = ~self.handed_over(alarm, confirm)
+        return unhanded & (self.probability >= ask) & (self.lettered > 0)
 
     @property
     def dangers(self) -> Mask:
@@ -94,7 +103,7 @@ def _with_ask(evidence: Evidence, chosen: Thresholds) -> Thresholds:
     """The lowest "are you safe?" cut-off that asks few enough ordinary questions."""
     fired = evidence.handed_over(chosen.alarm, chosen.confirm)
     for ask in STEPS[chosen.alarm >= STEPS]:
-        asked = ~fired & (evidence.probability >= ask)
+        asked = evidence.asked(chosen.alarm, chosen.confirm, ask)
         if float(asked[evidence.questions].mean()) <= QUESTION_ASK_BUDGET:
             reached = float((fired | asked)[evidence.dangers].mean())
             questions = float((fired | asked)[evidence.questions].mean())

@@ -15,7 +15,7 @@ import numpy as np
 
 from bot.evaluation import read_jsonl
 from bot.risk.detector import RiskDetector
-from bot.risk.features import ANALYZERS, folded_words
+from bot.risk.features import ANALYZERS, folded_words, lettered_words
 from bot.risk.model import FeatureBlock, RiskModel, Vector
 from bot.risk.thresholds import LEXICON_TUNED_ON, SMALL_TALK, Evidence, Thresholds
 from bot.text.normalize import skeleton
@@ -225,4 +225,5 @@ def gather_evidence(corpus: Corpus, rules: RiskDetector) -> Evidence:
         question=np.array(corpus.questions, dtype=bool),
         fair=np.array([source not in LEXICON_TUNED_ON + SMALL_TALK for source in corpus.sources]),
         firm_fired=np.array([any(m.firm for m in verdict.matches) for verdict in verdicts]),
+        lettered=np.array([lettered_words(folded_words(text)) for text in corpus.texts]),
     )
