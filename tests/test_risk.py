@@ -264,7 +264,15 @@ SMALL_TALK = [
 
 
 @pytest.mark.parametrize("text", SMALL_TALK)
-def test_greetings_thanks_and_numbers_are_not_handed_over(content: Content, text: str) -> None:
+def test_greetings_thanks_and_numbers_are_not_handed_over(
+    detector: RiskDetector, text: str
+) -> None:
     """The first thing many people type; the model reads too little in it to decide alone."""
-    verdict = RiskDetector.from_content(content.risk, load_model()).detect(text)
+    verdict = detector.detect(text)
     assert not verdict.needs_human, (text, verdict.probability)
+
+
+@pytest.mark.parametrize("text", ["да", "нет", "работа", "ok", "ha", "patent"])
+def test_a_stray_word_is_not_met_with_are_you_safe(detector: RiskDetector, text: str) -> None:
+    """A bare "да" typed out of turn says too little to ask a person whether they are safe."""
+    assert not detector.detect(text).safety_check, text

@@ -146,8 +146,8 @@ def test_thresholds_catch_most_dangers_within_the_false_alarm_budget() -> None:
 
 
 def test_thresholds_count_what_one_word_alone_may_do() -> None:
-    # The same reading as `detector.weigh`: one word is asked about, never handed over on its own;
-    # a bare number is neither. A rule's alarm needs no second word.
+    # The same reading as `detector.weigh`: one word is never handed over on alone, only asked
+    # about; a bare number is neither. A rule's alarm needs no second word.
     evidence = Evidence(
         probability=np.array([0.9, 0.9, 0.9, 0.9]),
         rule_fired=np.array([False, False, False, True]),
@@ -159,3 +159,4 @@ def test_thresholds_count_what_one_word_alone_may_do() -> None:
     )
     assert evidence.handed_over(0.5, 0.2).tolist() == [True, False, False, True]
     assert evidence.asked(0.5, 0.2, 0.3).tolist() == [False, True, False, False]
+    assert not evidence.asked(0.95, 0.2, 0.3)[1]  # one word is asked about only at alarm

@@ -143,7 +143,8 @@ def weigh(rules: RiskVerdict, reading: ModelVerdict, model: RiskModel) -> RiskVe
     A rule's alarm stands unless the model finds danger very unlikely (`confirm`) and the rule is
     not firm; the model alone raises the alarm when it is fairly sure (`alarm`) and names the
     words that weighed most, provided it had at least two words to read (numbers alone are none).
-    Below that but not far (`ask`), the bot answers and asks whether the person is safe.
+    Below that but not far (`ask`), the bot answers and asks whether the person is safe; about a
+    single word ("да", "работа") only when the model is as sure as an alarm would need.
     """
     matches = rules.matches
     if matches and reading.probability < model.confirm:
@@ -151,7 +152,8 @@ def weigh(rules: RiskVerdict, reading: ModelVerdict, model: RiskModel) -> RiskVe
     elif not matches and reading.probability >= model.alarm and reading.enough_words:
         phrase = ", ".join(reading.evidence)
         matches = tuple(RiskMatch(c, MODEL_PATTERN, phrase) for c in reading.categories)
-    unsure = not matches and reading.probability >= model.ask and reading.words > 0
+    ask = model.ask if reading.enough_words else model.alarm
+    unsure = not matches and reading.probability >= ask and reading.words > 0
     return RiskVerdict(matches, rules.human_request, reading.probability, unsure)
 
 

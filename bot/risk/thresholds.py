@@ -67,7 +67,8 @@ class Evidence:
     def asked(self, alarm: float, confirm: float, ask: float) -> Mask:
         """What `detector.weigh` leaves unhanded but asks "are you safe?" about."""
         unhanded = ~self.handed_over(alarm, confirm)
-        return unhanded & (self.probability >= ask) & (self.lettered > 0)
+        cutoff = np.where(self.lettered >= WORDS_TO_ALARM, ask, alarm)
+        return unhanded & (self.probability >= cutoff) & (self.lettered > 0)
 
     @property
     def dangers(self) -> Mask:
