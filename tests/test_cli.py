@@ -131,11 +131,11 @@ FLOORS = {
     "holdout3": _floors(
         0.92,
         0.86,
-        risk_recall=0.945,
+        risk_recall=0.975,
         risk_reached=0.97,
         human_request_recall=0.95,
-        risk_false_alarm=0.03,
+        risk_false_alarm=0.045,
         faq_false_alarm=0.03,
-        faq_asked=0.05,
+        faq_asked=0.07,
     ),
 }

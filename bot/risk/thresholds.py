@@ -20,7 +20,9 @@ LEXICON_TUNED_ON = ("eval_risk", "eval_faq", "holdout_risk", "holdout_faq")
 # Greetings, thanks, yes/no and bare numbers: taught to the model, kept out of the budget,
 # where hundreds of easy negatives would let the cut-offs drop.
 SMALL_TALK = ("smalltalk_risk",)
-FALSE_ALARM_BUDGET = 0.06  # hard negatives handed to a person: a missed danger costs more
+# Hard negatives handed to a person. They are written to look like danger, and a missed danger
+# costs more than an operator's minute; ordinary questions handed over stay near 1.5% out of fold.
+FALSE_ALARM_BUDGET = 0.08
 QUESTION_ASK_BUDGET = 0.05  # ordinary questions followed by "are you safe?"
 CONFIRM_CAP = 0.2  # the model overrules an editors' rule only when it finds danger unlikely
 STEPS = np.round(np.arange(0.0, 1.0001, 0.01), 2)  # fine: a coarse grid jumps past the budget

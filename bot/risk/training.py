@@ -44,6 +44,9 @@ TRAINING_SETS = (
     "train18",
     "train19",
     "train20",
+    "train21",
+    "train22",
+    "train23",
     "smalltalk",
 )
 HELD_OUT_SETS = ("holdout3",)
@@ -59,7 +62,7 @@ CATEGORIES = (
     "immediate_danger",
     "third_party",
 )
-REGULARISATION = 10.0
+REGULARISATION = 20.0
 MIN_MESSAGES = 2  # a feature seen in one message only is noise, and doubles the file
 
 
