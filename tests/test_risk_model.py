@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from bot.content.loader import Content
+from bot.risk import thresholds
 from bot.risk.detector import MODEL_PATTERN, RiskDetector, RiskMatch, RiskVerdict, weigh
 from bot.risk.model import MODEL_PATH, ModelVerdict, RiskModel, load_model
 from bot.risk.thresholds import Evidence, Thresholds, choose
@@ -93,15 +94,17 @@ def test_firm_patterns_are_marked_so_in_the_detector(content: Content) -> None:
 
 
 def test_model_alone_raises_the_alarm_and_names_kinds_and_words(shipped: RiskModel) -> None:
-    quiet = RiskVerdict(human_request=True)
+    quiet = RiskVerdict()
     sure = ModelVerdict(shipped.alarm, ("debt_bondage", "confinement"), ("долг", "растет"))
     verdict = weigh(quiet, sure, shipped)
     assert verdict.categories == ["debt_bondage", "confinement"]
     assert {m.pattern for m in verdict.matches} == {MODEL_PATTERN}
     assert verdict.matches[0].phrase == "долг, растет"
-    assert verdict.human_request
     below = ModelVerdict(shipped.alarm - 0.01, ("debt_bondage",), ())
     assert not weigh(quiet, below, shipped).is_risk
+    # A plain wish for a person stays a request: the model never learned from such wishes.
+    request = weigh(RiskVerdict(human_request=True), sure, shipped)
+    assert request.human_request and not request.is_risk
 
 
 def test_a_danger_no_rule_knows_is_seen_with_the_users_words(
@@ -121,7 +124,10 @@ def test_without_a_model_file_the_rules_work_alone(tmp_path: Path) -> None:
     assert load_model(tmp_path / "absent.json.gz") is None
 
 
-def test_thresholds_catch_most_dangers_within_the_false_alarm_budget() -> None:
+def test_thresholds_catch_most_dangers_within_the_false_alarm_budget(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(thresholds, "FALSE_ALARM_BUDGET", 0.04)  # one false alarm in 25
     dangers = [(0.95, False), (0.8, False), (0.62, False), (0.3, True)]
     negatives = [(0.1, False)] * 22 + [(0.7, False), (0.45, True), (0.02, True)]
     questions = [(0.05, False)] * 19 + [(0.3, False)]

@@ -142,14 +142,21 @@ def weigh(rules: RiskVerdict, reading: ModelVerdict, model: RiskModel) -> RiskVe
 
     A rule's alarm stands unless the model finds danger very unlikely (`confirm`) and the rule is
     not firm; the model alone raises the alarm when it is fairly sure (`alarm`) and names the
-    words that weighed most, provided it had at least two words to read (numbers alone are none).
-    Below that but not far (`ask`), the bot answers and asks whether the person is safe; about a
-    single word ("да", "работа") only when the model is as sure as an alarm would need.
+    words that weighed most, provided it had at least two words to read (numbers alone are none)
+    and the message is not a plain wish for a person (that opens a case anyway; the model never
+    learned from such wishes, so its alarm would only mislabel it). Below that but not far
+    (`ask`), the bot answers and asks whether the person is safe; about a single word ("да",
+    "работа") only when the model is as sure as an alarm would need.
     """
     matches = rules.matches
     if matches and reading.probability < model.confirm:
         matches = tuple(match for match in matches if match.firm)
-    elif not matches and reading.probability >= model.alarm and reading.enough_words:
+    elif (
+        not matches
+        and not rules.human_request
+        and reading.probability >= model.alarm
+        and reading.enough_words
+    ):
         phrase = ", ".join(reading.evidence)
         matches = tuple(RiskMatch(c, MODEL_PATTERN, phrase) for c in reading.categories)
     ask = model.ask if reading.enough_words else model.alarm
